@@ -1,0 +1,284 @@
+import { type ActorRefFrom, type AnyActorRef, assign, setup } from 'xstate';
+import type { Logger } from '../../log.ts';
+import { amqpSession, type SessionCommand } from './amqp-session.ts';
+import { fullJitterDelay } from './backoff.ts';
+import type { BrokerCommand, BrokerEvent, BrokerNotice } from './events.ts';
+import { type DropReason, PendingMessages } from './pending.ts';
+import { decideDelivery, type ReplyRouting } from './routing.ts';
+import type { Delivery, Topology } from './types.ts';
+
+export interface BrokerObserver {
+  stateChanged?(state: BrokerStateName): void;
+  replyDropped?(reason: DropReason): void;
+  published?(outcome: 'confirmed' | 'nacked' | 'returned'): void;
+}
+
+export interface BrokerInput {
+  readonly urls: readonly string[];
+  readonly heartbeatSeconds: number;
+  readonly connectTimeoutMs?: number;
+  readonly topology: Topology;
+  readonly reconnect: { readonly baseMs: number; readonly maxMs: number };
+  readonly maxBuffered: number;
+  readonly connectionName: string;
+  readonly logger: Logger;
+  /** Queues whose deliveries are replies, matched to pending requests by correlation id. */
+  readonly replies?: ReplyRouting;
+  /** Everything else that is consumed (workers): the handler acks with broker.ack or a reply's ackOnConfirm. */
+  readonly onDelivery?: (delivery: Delivery, broker: AnyActorRef) => void;
+  readonly observer?: BrokerObserver;
+}
+
+interface BrokerContext extends BrokerInput {
+  readonly pending: PendingMessages;
+  readonly generation: number;
+  /** Failed attempts since the last successful connection (drives the backoff). */
+  readonly attempt: number;
+  readonly firstUrl: number;
+  readonly reconnects: number;
+  readonly connectedTo: string | null;
+  readonly lastError: string | null;
+}
+
+export type BrokerStateName = 'connecting' | 'connected' | 'blocked' | 'closing' | 'reconnecting' | 'closed';
+
+type PublishCommand = Extract<BrokerCommand, { type: 'broker.publish' }>;
+
+function notify(ref: AnyActorRef | undefined, notice: BrokerNotice): void {
+  ref?.send(notice);
+}
+
+function toSession(self: AnyActorRef, command: SessionCommand): void {
+  (self.getSnapshot().children as Record<string, AnyActorRef | undefined>).session?.send(command);
+}
+
+function ack(self: AnyActorRef, delivery: Delivery): void {
+  toSession(self, { type: 'amqp.ack', channel: delivery.channel, deliveryTag: delivery.deliveryTag, generation: delivery.generation });
+}
+
+function publishNow(context: BrokerContext, self: AnyActorRef, command: PublishCommand): void {
+  context.pending.add({ message: command.message, notify: command.notify, expectReply: command.expectReply ?? false, ackOnConfirm: command.ackOnConfirm }, 'sent');
+  toSession(self, { type: 'amqp.publish', message: command.message });
+}
+
+export const brokerMachine = setup({
+  types: {
+    context: {} as BrokerContext,
+    events: {} as BrokerEvent,
+    input: {} as BrokerInput,
+  },
+  actors: { amqpSession },
+  delays: {
+    reconnectDelay: ({ context }) => fullJitterDelay(context.attempt, context.reconnect.baseMs, context.reconnect.maxMs),
+  },
+  actions: {
+    publishNow: ({ context, event, self }) => {
+      if (event.type === 'broker.publish') publishNow(context, self, event);
+    },
+    bufferPublish: ({ context, event }) => {
+      if (event.type !== 'broker.publish') return;
+      if (context.pending.outbox >= context.maxBuffered) {
+        notify(event.notify, { type: 'broker.rejected', id: event.message.id, code: 'BROKER_UNAVAILABLE', message: 'the broker is unreachable and the outbox is full' });
+        return;
+      }
+      context.pending.add({ message: event.message, notify: event.notify, expectReply: event.expectReply ?? false, ackOnConfirm: event.ackOnConfirm }, 'queued');
+    },
+    rejectPublish: ({ event }) => {
+      if (event.type !== 'broker.publish') return;
+      notify(event.notify, { type: 'broker.rejected', id: event.message.id, code: 'BROKER_UNAVAILABLE', message: 'the broker connection is closed' });
+    },
+    flushOutbox: ({ context, self }) => {
+      for (const entry of context.pending.queued()) {
+        context.pending.mark(entry, 'sent');
+        toSession(self, { type: 'amqp.publish', message: entry.message });
+      }
+    },
+    republishChannel: ({ context, event, self }) => {
+      if (event.type !== 'amqp.channelReset') return;
+      context.logger.warn({ channel: event.channel, reason: event.reason }, 'channel reopened; publishing its unconfirmed messages again');
+      for (const entry of context.pending.unconfirmedOn(event.channel)) toSession(self, { type: 'amqp.publish', message: entry.message });
+    },
+    settleConfirm: ({ context, event, self }) => {
+      if (event.type !== 'amqp.confirmed') return;
+      const entry = context.pending.get(event.id);
+      if (!entry) return;
+      context.observer?.published?.('confirmed');
+      if (entry.ackOnConfirm) ack(self, entry.ackOnConfirm);
+      if (entry.expectReply) context.pending.mark(entry, 'confirmed');
+      else context.pending.remove(event.id);
+      notify(entry.notify, { type: 'broker.confirmed', id: event.id });
+    },
+    settleNack: ({ context, event }) => {
+      if (event.type !== 'amqp.nacked') return;
+      const entry = context.pending.remove(event.id, 'abandoned');
+      context.observer?.published?.('nacked');
+      notify(entry?.notify, { type: 'broker.rejected', id: event.id, code: 'BROKER_UNAVAILABLE', message: 'the broker refused the message' });
+    },
+    settleReturn: ({ context, event }) => {
+      if (event.type !== 'amqp.returned') return;
+      const entry = context.pending.get(event.id);
+      if (!entry) return;
+      context.observer?.published?.('returned');
+      // A returned forward or worker reply still gets its confirm, which acknowledges the delivery.
+      if (entry.ackOnConfirm) {
+        if (entry.message.properties.type === 'forward') context.observer?.replyDropped?.('orphaned');
+        return;
+      }
+      context.pending.remove(event.id, 'abandoned');
+      notify(entry.notify, { type: 'broker.rejected', id: event.id, code: 'NO_ROUTE', message: `no queue accepted the message (${event.replyText})` });
+    },
+    routeDelivery: ({ context, event, self }) => {
+      if (event.type !== 'amqp.delivery') return;
+      const decision = decideDelivery(event.delivery, context.replies, context.pending);
+      switch (decision.kind) {
+        case 'reply':
+          context.pending.remove(decision.entry.message.id, 'answered');
+          ack(self, event.delivery);
+          notify(decision.entry.notify, { type: 'broker.reply', id: decision.entry.message.id, delivery: event.delivery });
+          break;
+        case 'forward':
+          publishNow(context, self, { type: 'broker.publish', message: decision.message, ackOnConfirm: event.delivery });
+          break;
+        case 'drop':
+          context.observer?.replyDropped?.(decision.reason);
+          context.logger.debug({ correlationId: event.delivery.correlationId, reason: decision.reason }, 'reply dropped');
+          ack(self, event.delivery);
+          break;
+        case 'work':
+          if (context.onDelivery) context.onDelivery(event.delivery, self);
+          else ack(self, event.delivery);
+          break;
+      }
+    },
+    ackDelivery: ({ event, self }) => {
+      if (event.type === 'broker.ack') ack(self, event.delivery);
+    },
+    cancelPending: ({ context, event }) => {
+      if (event.type === 'broker.cancel') context.pending.remove(event.id, 'abandoned');
+    },
+    closeSession: ({ self }) => toSession(self, { type: 'amqp.close' }),
+    recordConnected: assign(({ event, context }) => {
+      if (event.type !== 'amqp.ready') return {};
+      context.logger.info({ host: event.host, generation: context.generation }, 'broker connected');
+      return { attempt: 0, connectedTo: event.host, firstUrl: event.urlIndex, lastError: null };
+    }),
+    recordConnectionLost: assign(({ event, context }) => {
+      const reason = event.type === 'amqp.closed' || event.type === 'amqp.failed' ? (event.reason ?? 'closed') : 'unknown';
+      context.pending.connectionLost();
+      const wasConnected = context.connectedTo !== null;
+      // Log the first failure of a series, not every retry.
+      if (wasConnected || context.attempt === 0) context.logger.warn({ reason, attempt: context.attempt }, 'broker connection lost; reconnecting');
+      else context.logger.debug({ reason, attempt: context.attempt }, 'broker connection attempt failed');
+      return {
+        attempt: context.attempt + 1,
+        // A node that dropped us goes to the back of the list.
+        firstUrl: wasConnected ? (context.firstUrl + 1) % context.urls.length : context.firstUrl,
+        connectedTo: null,
+        lastError: reason,
+        reconnects: context.reconnects + (wasConnected ? 1 : 0),
+      };
+    }),
+    nextGeneration: assign({ generation: ({ context }) => context.generation + 1 }),
+    failEverythingPending: ({ context }) => {
+      for (const entry of context.pending.all()) {
+        context.pending.remove(entry.message.id, 'abandoned');
+        notify(entry.notify, { type: 'broker.rejected', id: entry.message.id, code: 'BROKER_UNAVAILABLE', message: 'the relay closed its broker connection' });
+      }
+    },
+    reportState: ({ context }, params: { state: BrokerStateName }) => context.observer?.stateChanged?.(params.state),
+    logBlocked: ({ context, event }) => context.logger.warn({ reason: event.type === 'amqp.blocked' ? event.reason : '' }, 'broker blocked publishing'),
+    logClosed: ({ context }) => context.logger.info('broker connection closed'),
+  },
+}).createMachine({
+  id: 'broker',
+  context: ({ input }) => ({
+    ...input,
+    pending: new PendingMessages(),
+    generation: 1,
+    attempt: 0,
+    firstUrl: 0,
+    reconnects: 0,
+    connectedTo: null,
+    lastError: null,
+  }),
+  initial: 'online',
+  on: {
+    'broker.publish': { actions: 'bufferPublish' },
+    'broker.cancel': { actions: 'cancelPending' },
+    'broker.ack': { actions: 'ackDelivery' },
+    'amqp.confirmed': { actions: 'settleConfirm' },
+    'amqp.nacked': { actions: 'settleNack' },
+    'amqp.returned': { actions: 'settleReturn' },
+    'amqp.delivery': { actions: 'routeDelivery' },
+    'amqp.channelReset': { actions: 'republishChannel' },
+  },
+  states: {
+    online: {
+      invoke: {
+        id: 'session',
+        src: 'amqpSession',
+        input: ({ context }) => ({
+          urls: context.urls,
+          firstUrl: context.firstUrl,
+          heartbeatSeconds: context.heartbeatSeconds,
+          connectTimeoutMs: context.connectTimeoutMs ?? 5_000,
+          topology: context.topology,
+          generation: context.generation,
+          connectionName: context.connectionName,
+          logger: context.logger,
+        }),
+      },
+      initial: 'connecting',
+      on: {
+        'amqp.closed': { target: 'reconnecting', actions: 'recordConnectionLost' },
+        'amqp.failed': { target: 'reconnecting', actions: 'recordConnectionLost' },
+        'broker.close': '.closing',
+      },
+      states: {
+        connecting: {
+          entry: { type: 'reportState', params: { state: 'connecting' } },
+          on: { 'amqp.ready': { target: 'connected', actions: 'recordConnected' } },
+        },
+        connected: {
+          entry: ['flushOutbox', { type: 'reportState', params: { state: 'connected' } }],
+          on: {
+            'broker.publish': { actions: 'publishNow' },
+            'amqp.blocked': 'blocked',
+          },
+        },
+        blocked: {
+          entry: ['logBlocked', { type: 'reportState', params: { state: 'blocked' } }],
+          on: { 'amqp.unblocked': 'connected' },
+        },
+        closing: {
+          entry: ['closeSession', { type: 'reportState', params: { state: 'closing' } }],
+          on: {
+            'broker.close': {},
+            'broker.publish': { actions: 'rejectPublish' },
+            'amqp.closed': { target: '#broker.closed' },
+            'amqp.failed': { target: '#broker.closed' },
+          },
+        },
+      },
+    },
+    reconnecting: {
+      entry: { type: 'reportState', params: { state: 'reconnecting' } },
+      after: { reconnectDelay: { target: 'online', actions: 'nextGeneration' } },
+      on: { 'broker.close': 'closed' },
+    },
+    closed: {
+      type: 'final',
+      entry: ['failEverythingPending', { type: 'reportState', params: { state: 'closed' } }, 'logClosed'],
+    },
+  },
+});
+
+export type BrokerActorRef = ActorRefFrom<typeof brokerMachine>;
+
+/** The leaf state's name, as /readyz and /debug/actors show it. */
+export function brokerStateOf(snapshot: { value: unknown }): BrokerStateName {
+  const value = snapshot.value;
+  if (typeof value === 'string') return value as BrokerStateName;
+  const online = (value as { online?: string }).online;
+  return (online ?? 'connecting') as BrokerStateName;
+}

@@ -1,0 +1,112 @@
+import type { AnyActorRef } from 'xstate';
+import type { Delivery, OutboundMessage } from './types.ts';
+
+/**
+ * Everything the broker has accepted and not yet settled, keyed by message id, in arrival order.
+ * - queued: waiting for a connection (the outbox, bounded);
+ * - sent: on a channel, not yet confirmed (published again if the connection drops);
+ * - confirmed: on the broker, and still waiting for its reply (expectReply).
+ * A plain mutable Map, so that accepting and settling a message costs O(1) whatever is in flight.
+ */
+export type PendingState = 'queued' | 'sent' | 'confirmed';
+
+export interface PendingEntry {
+  readonly message: OutboundMessage;
+  readonly notify: AnyActorRef | undefined;
+  readonly expectReply: boolean;
+  /** A delivery to acknowledge once this message is confirmed (worker replies, forwards). */
+  readonly ackOnConfirm: Delivery | undefined;
+  state: PendingState;
+}
+
+/** Why a reply had nobody to go to. */
+export type DropReason = 'unknown' | 'late' | 'duplicate' | 'orphaned';
+
+const REMEMBERED_OUTCOMES = 50_000;
+
+export class PendingMessages {
+  private readonly entries = new Map<string, PendingEntry>();
+  /** Recently settled ids, to tell a late or duplicate reply from an unknown one (bounded, FIFO). */
+  private readonly settled = new Map<string, 'answered' | 'abandoned'>();
+  private queuedCount = 0;
+  private sentCount = 0;
+
+  get outbox(): number {
+    return this.queuedCount;
+  }
+  get unconfirmed(): number {
+    return this.queuedCount + this.sentCount;
+  }
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(id: string): PendingEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  add(entry: Omit<PendingEntry, 'state'>, state: 'queued' | 'sent'): void {
+    const previous = this.entries.get(entry.message.id);
+    if (previous) this.remove(previous.message.id);
+    this.entries.set(entry.message.id, { ...entry, state });
+    this.count(state, +1);
+  }
+
+  mark(entry: PendingEntry, state: PendingState): void {
+    this.count(entry.state, -1);
+    entry.state = state;
+    this.count(state, +1);
+  }
+
+  remove(id: string, outcome?: 'answered' | 'abandoned'): PendingEntry | undefined {
+    const entry = this.entries.get(id);
+    if (entry) {
+      this.entries.delete(id);
+      this.count(entry.state, -1);
+    }
+    if (outcome) this.remember(id, outcome);
+    return entry;
+  }
+
+  /** Why a reply for `id` finds no waiting request. */
+  dropReason(id: string): DropReason {
+    const outcome = this.settled.get(id);
+    return outcome === 'answered' ? 'duplicate' : outcome === 'abandoned' ? 'late' : 'unknown';
+  }
+
+  /** After a connection drop: requests go back to the outbox, acks tied to the old connection are void. */
+  connectionLost(): void {
+    for (const [id, entry] of this.entries) {
+      if (entry.state !== 'sent') continue;
+      if (entry.ackOnConfirm) this.remove(id);
+      else this.mark(entry, 'queued');
+    }
+  }
+
+  /** After a channel was reopened: what was sent on it and not confirmed is sent again. */
+  unconfirmedOn(channel: string): PendingEntry[] {
+    return [...this.entries.values()].filter((e) => e.state === 'sent' && e.message.channel === channel);
+  }
+
+  queued(): PendingEntry[] {
+    return [...this.entries.values()].filter((e) => e.state === 'queued');
+  }
+
+  /** Everything still pending, for a final answer when the broker closes. */
+  all(): PendingEntry[] {
+    return [...this.entries.values()];
+  }
+
+  private remember(id: string, outcome: 'answered' | 'abandoned'): void {
+    this.settled.set(id, outcome);
+    if (this.settled.size > REMEMBERED_OUTCOMES) {
+      const oldest = this.settled.keys().next().value;
+      if (oldest !== undefined) this.settled.delete(oldest);
+    }
+  }
+
+  private count(state: PendingState, delta: number): void {
+    if (state === 'queued') this.queuedCount += delta;
+    else if (state === 'sent') this.sentCount += delta;
+  }
+}

@@ -1,0 +1,28 @@
+import type { RequestErrorCode } from '../../errors.ts';
+import type { Delivery } from '../broker/types.ts';
+
+export type RequestKind = 'crawl' | 'ping' | 'recipe_analysis' | 'image_analysis';
+
+/** How a request actor ends: never by throwing. */
+export type RequestOutcome =
+  | { readonly ok: true; readonly reply: unknown }
+  | { readonly ok: false; readonly code: RequestErrorCode; readonly message: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A worker's reply as the client will see it: its JSON, or a WORKER_ERROR / BAD_REPLY. */
+export function decodeReply(delivery: Delivery): RequestOutcome {
+  let body: unknown;
+  try {
+    body = JSON.parse(utf8.decode(delivery.content));
+  } catch {
+    return { ok: false, code: 'BAD_REPLY', message: 'the worker replied with something that is not UTF-8 JSON' };
+  }
+  if (String(delivery.headers['x-status'] ?? '') === 'error') {
+    const message = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
+      ? (body as { message: string }).message
+      : 'the worker reported an error';
+    return { ok: false, code: 'WORKER_ERROR', message };
+  }
+  return { ok: true, reply: body };
+}

@@ -1,0 +1,49 @@
+import type { Config } from '../config/index.ts';
+import type { ChannelSpec, QueueSpec, Topology } from './broker/types.ts';
+import type { ReplyRouting } from './broker/routing.ts';
+
+/** Channel names: crawling and AI traffic never share a channel (as in the original service). */
+export const CRAWL_CHANNEL = 'crawl';
+export const AI_CHANNEL = 'ai';
+
+function requestQueue(name: string, config: Config): QueueSpec {
+  return {
+    name,
+    durable: true,
+    declare: config.amqp.declareQueues,
+    ...(config.amqp.queueType === 'quorum' ? { arguments: { 'x-queue-type': 'quorum' } } : {}),
+  };
+}
+
+function unique(queues: QueueSpec[]): QueueSpec[] {
+  const seen = new Set<string>();
+  return queues.filter((q) => !seen.has(q.name) && seen.add(q.name));
+}
+
+/** What the relay declares and consumes on each connection. */
+export function relayTopology(config: Config): Topology {
+  const { queues } = config;
+  const crawl: ChannelSpec = {
+    name: CRAWL_CHANNEL,
+    prefetch: 1_000,
+    queues: unique([requestQueue(queues.crawlRequest, config), requestQueue(queues.crawlResponse, config)]),
+    consume: [queues.crawlResponse],
+  };
+  const ai: ChannelSpec = {
+    name: AI_CHANNEL,
+    prefetch: 1_000,
+    queues: unique([
+      requestQueue(queues.recipe, config),
+      requestQueue(queues.image, config),
+      // One reply queue per instance: it outlives a connection drop, and the broker removes it
+      // once no relay has used it for x-expires.
+      { name: queues.reply, durable: false, declare: true, arguments: { 'x-expires': config.amqp.replyQueueExpiresMs } },
+    ]),
+    consume: [queues.reply],
+  };
+  return { channels: [crawl, ai] };
+}
+
+export function relayReplyRouting(config: Config): ReplyRouting {
+  return { instanceId: config.instanceId, queues: [config.queues.reply, config.queues.crawlResponse], forwardChannel: AI_CHANNEL };
+}

@@ -1,0 +1,12 @@
+import type { ParameterizedContext } from 'koa';
+
+/** What middleware leaves on ctx.state for the routes and the request log. */
+export interface RelayState {
+  correlationId: string;
+  /** The route template, for logs and metric labels (set by the router). */
+  route?: string;
+  /** The error code of a failed request, for logs and metric labels. */
+  errorCode?: string;
+}
+
+export type RelayContext = ParameterizedContext<RelayState>;

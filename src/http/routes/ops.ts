@@ -1,0 +1,71 @@
+import { PassThrough } from 'node:stream';
+import Router from '@koa/router';
+import type { LiveInspectionHub } from '../../actors/inspect.ts';
+import type { RelayPort } from '../../actors/relay.ts';
+import { RelayError } from '../../errors.ts';
+import type { RelayMetrics } from '../../metrics.ts';
+import type { RelayState } from '../context.ts';
+import { inspectorPage } from '../inspector-page.ts';
+import { openApiDocument } from '../openapi.ts';
+
+export interface OpsDeps {
+  readonly relay: RelayPort;
+  readonly metrics: RelayMetrics;
+  readonly live: LiveInspectionHub | undefined;
+}
+
+export function opsRouter(deps: OpsDeps): Router<RelayState> {
+  const { relay, metrics, live } = deps;
+  const router = new Router<RelayState>();
+  const openapi = JSON.stringify(openApiDocument());
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/readyz', (ctx) => {
+    const readiness = relay.readiness();
+    ctx.status = readiness.ready ? 200 : 503;
+    ctx.body = readiness.ready
+      ? { status: 'ready', broker: readiness.broker }
+      : { status: 'not_ready', broker: readiness.broker, reason: readiness.reason ?? 'not ready' };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+
+  router.get('/debug/actors', (ctx) => {
+    ctx.body = relay.actors();
+  });
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = openapi;
+  });
+
+  router.get('/debug/inspector', (ctx) => {
+    if (!live) throw new RelayError('NOT_FOUND', 'the live inspector is off (set XSTATE_INSPECT=live)');
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = inspectorPage();
+  });
+
+  router.get('/debug/inspector/events', (ctx) => {
+    if (!live) throw new RelayError('NOT_FOUND', 'the live inspector is off (set XSTATE_INSPECT=live)');
+    ctx.request.socket.setTimeout(0);
+    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    const stream = new PassThrough();
+    const send = (data: unknown) => stream.write(`data: ${JSON.stringify(data)}\n\n`);
+    send({ kind: 'hello', actors: relay.actors() });
+    const unsubscribe = live.subscribe(send);
+    ctx.req.on('close', () => {
+      unsubscribe();
+      stream.end();
+    });
+    ctx.status = 200;
+    ctx.body = stream;
+  });
+
+  return router;
+}

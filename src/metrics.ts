@@ -1,0 +1,91 @@
+import client from 'prom-client';
+import type { BrokerObserver, BrokerStateName } from './actors/broker/broker.machine.ts';
+
+/** Every Prometheus metric of the relay, in one registry. */
+export class RelayMetrics {
+  readonly registry = new client.Registry();
+
+  readonly requests = new client.Counter({
+    name: 'relay_requests_total',
+    help: 'HTTP API requests by route template and outcome (ok or the error code)',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new client.Histogram({
+    name: 'relay_request_duration_seconds',
+    help: 'Time from receiving an API request to answering it',
+    labelNames: ['route', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100],
+    registers: [this.registry],
+  });
+  readonly inFlight = new client.Gauge({
+    name: 'relay_requests_in_flight',
+    help: 'Request actors alive (published or waiting to be)',
+    registers: [this.registry],
+  });
+  /** Read when /metrics is scraped. */
+  outboxSize: () => number = () => 0;
+  readonly outbox: client.Gauge = new client.Gauge({
+    name: 'relay_outbox_size',
+    help: 'Requests waiting for a broker connection to be published',
+    registers: [this.registry],
+    collect: (): void => this.outbox.set(this.outboxSize()),
+  });
+  readonly connected = new client.Gauge({
+    name: 'relay_broker_connected',
+    help: '1 while the broker connection is up and consuming',
+    registers: [this.registry],
+  });
+  readonly reconnects = new client.Counter({
+    name: 'relay_broker_reconnects_total',
+    help: 'Broker connections lost and re-established',
+    registers: [this.registry],
+  });
+  readonly brokerState = new client.Gauge({
+    name: 'relay_broker_state',
+    help: '1 for the broker actor state it is in',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly repliesDropped = new client.Counter({
+    name: 'relay_replies_dropped_total',
+    help: 'Replies acknowledged and dropped: unknown, late, duplicate, or orphaned (forward whose owner is gone)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly publishes = new client.Counter({
+    name: 'relay_publishes_total',
+    help: 'Publishes settled by the broker: confirmed, nacked or returned (unroutable)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { collectDefault?: boolean } = {}) {
+    if (options.collectDefault ?? true) client.collectDefaultMetrics({ register: this.registry });
+    for (const reason of ['unknown', 'late', 'duplicate', 'orphaned']) this.repliesDropped.inc({ reason }, 0);
+  }
+
+  brokerObserver(): BrokerObserver {
+    let last: BrokerStateName | undefined;
+    let everConnected = false;
+    return {
+      stateChanged: (state) => {
+        if (last) this.brokerState.set({ state: last }, 0);
+        this.brokerState.set({ state }, 1);
+        this.connected.set(state === 'connected' ? 1 : 0);
+        if (state === 'connected') {
+          if (everConnected && last === 'connecting') this.reconnects.inc();
+          everConnected = true;
+        }
+        last = state;
+      },
+      replyDropped: (reason) => this.repliesDropped.inc({ reason }),
+      published: (outcome) => this.publishes.inc({ outcome }),
+    };
+  }
+
+  observeRequest(route: string, outcome: string, seconds: number): void {
+    this.requests.inc({ route, outcome });
+    this.duration.observe({ route, outcome }, seconds);
+  }
+}
