@@ -1,0 +1,30 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * `npm run demo`: the relay and the reference workers, as two processes, against the broker in
+ * RABBITMQ_URL (default: the local one). Ctrl-C stops both.
+ */
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+
+const children: ChildProcess[] = [here('./workers/main.ts'), here('./main.ts')].map((entry) =>
+  spawn(process.execPath, [tsx, entry], { stdio: 'inherit', env: process.env }),
+);
+
+let exiting = false;
+const stopAll = (signal: NodeJS.Signals) => {
+  if (exiting) return;
+  exiting = true;
+  for (const child of children) child.kill(signal);
+};
+process.on('SIGINT', () => stopAll('SIGINT'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));
+for (const child of children) {
+  child.on('exit', (code) => {
+    if (!exiting) {
+      process.exitCode = code ?? 1;
+      stopAll('SIGTERM');
+    }
+  });
+}

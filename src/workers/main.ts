@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from '../config/index.ts';
+import { createLogger } from '../log.ts';
+import type { QueueSpec } from '../actors/broker/types.ts';
+import { aiHandler } from './ai.ts';
+import { crawlingHandler } from './crawler.ts';
+import { startWorker } from './runtime.ts';
+
+/** The reference crawling and AI workers, configured by the relay's own environment variables. */
+function main(): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`amqp-relay workers: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, service: 'amqp-relay-workers' });
+  const queue = (name: string): QueueSpec => ({
+    name,
+    durable: true,
+    declare: config.amqp.declareQueues,
+    ...(config.amqp.queueType === 'quorum' ? { arguments: { 'x-queue-type': 'quorum' } } : {}),
+  });
+  const aiQueues = [...new Set([config.queues.recipe, config.queues.image])].map(queue);
+  const workers = [
+    startWorker({
+      name: 'crawling-worker',
+      urls: config.amqp.urls,
+      queues: [queue(config.queues.crawlRequest)],
+      handle: crawlingHandler({ timeoutMs: Math.min(config.timeouts.crawlMs, 15_000), maxBytes: 2 * 1024 * 1024 }),
+      logger,
+      heartbeatSeconds: config.amqp.heartbeatSeconds,
+    }),
+    startWorker({ name: 'ai-worker', urls: config.amqp.urls, queues: aiQueues, handle: aiHandler, logger, prefetch: 64, heartbeatSeconds: config.amqp.heartbeatSeconds }),
+  ];
+  logger.info({ crawl: config.queues.crawlRequest, ai: aiQueues.map((q) => q.name) }, 'reference workers started');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'workers stopping');
+    void Promise.all(workers.map((w) => w.stop())).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main();
