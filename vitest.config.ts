@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Projects: unit (no network), integration (the real broker, files in parallel with their own
- * queues), chaos (disturbs the broker or the link: one file at a time, never beside the others).
+ * queues), chaos (disturbs a private broker node or the link: one file at a time, never beside
+ * the others), e2e (a real headless browser), cluster (a private three-node RabbitMQ cluster).
  */
 export default defineConfig({
   test: {
@@ -21,6 +22,14 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
         },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, testTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], fileParallelism: false, testTimeout: 300_000, hookTimeout: 300_000 },
       },
     ],
   },
