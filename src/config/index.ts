@@ -138,7 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`),
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0]);
+        return `${key} ${issue.message} (got ${shown(key, present[key])})`;
+      }),
     );
   }
   const e = parsed.data;
@@ -168,6 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     inspect: e.XSTATE_INSPECT,
   });
+}
+
+/** A bad value as an error message may show it: credentials and tokens masked. */
+function shown(key: string, value: unknown): string {
+  if (key === 'API_TOKENS') return '<hidden>';
+  return JSON.stringify(String(value).replace(/\/\/[^/@\s]*@/g, '//***:***@'));
 }
 
 export function replyQueueName(instanceId: string): string {

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, loadConfig, redactUrl } from '../../src/config/index.ts';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('starts from the contract defaults', () => {
+    const config = loadConfig({});
+    expect(config.amqp.urls).toEqual([DEFAULTS.RABBITMQ_URL]);
+    expect(config.queues.crawlRequest).toBe('crawling_request_queue');
+    expect(config.queues.crawlResponse).toBe('crawling_response_queue');
+    expect(config.queues.recipe).toBe('recipe_analysis_request');
+    expect(config.queues.image).toBe('recipe_analysis_request');
+    expect(config.timeouts).toEqual({ aiMs: 100_000, crawlMs: 30_000 });
+    expect(config.amqp.declareQueues).toBe(true);
+    expect(config.resultTtlMs).toBe(600_000);
+    expect(config.http).toMatchObject({ port: 3000, host: '0.0.0.0', maxBodyBytes: 1_048_576, apiTokens: [] });
+    expect(config.shutdownTimeoutMs).toBe(30_000);
+    expect(config.inspect).toBe('off');
+    expect(config.amqp.maxBufferedRequests).toBe(10_000);
+  });
+
+  it('names the reply queue after the instance, and prefixes nothing else', () => {
+    const config = loadConfig({ RELAY_INSTANCE_ID: 'r1' });
+    expect(config.instanceId).toBe('r1');
+    expect(config.queues.reply).toBe('amqp-relay.reply.r1');
+  });
+
+  it('gives every instance its own id when none is set', () => {
+    expect(loadConfig({}).instanceId).not.toBe(loadConfig({}).instanceId);
+  });
+
+  it('reads a comma-separated cluster list and the image queue fallback', () => {
+    const config = loadConfig({ RABBITMQ_URL: 'amqp://a:5672, amqp://b:5672', AI_QUEUE_NAME: 'ai', AI_IMAGE_QUEUE_NAME: 'img' });
+    expect(config.amqp.urls).toEqual(['amqp://a:5672', 'amqp://b:5672']);
+    expect(config.queues.image).toBe('img');
+  });
+
+  it('accepts the usual spellings of booleans and the inspector targets', () => {
+    expect(loadConfig({ RABBITMQ_DECLARE_QUEUES: 'false' }).amqp.declareQueues).toBe(false);
+    expect(loadConfig({ RABBITMQ_DECLARE_QUEUES: 'TRUE' }).amqp.declareQueues).toBe(true);
+    expect(loadConfig({ XSTATE_INSPECT: 'live' }).inspect).toBe('live');
+    expect(loadConfig({ XSTATE_INSPECT: 'ws://localhost:8080' }).inspect).toBe('ws://localhost:8080');
+    expect(loadConfig({ API_TOKENS: 'a, b,' }).http.apiTokens).toEqual(['a', 'b']);
+  });
+
+  it('names every bad variable at once', () => {
+    const problems = problemsOf({
+      RABBITMQ_URL: 'http://not-amqp',
+      AI_TIMEOUT_MS: '-5',
+      PORT: 'eighty',
+      RABBITMQ_DECLARE_QUEUES: 'maybe',
+      AI_QUEUE_NAME: '   ',
+      XSTATE_INSPECT: 'sometimes',
+    });
+    const named = problems.map((p) => p.split(' ')[0]);
+    expect(named.sort()).toEqual(['AI_QUEUE_NAME', 'AI_TIMEOUT_MS', 'PORT', 'RABBITMQ_DECLARE_QUEUES', 'RABBITMQ_URL', 'XSTATE_INSPECT']);
+  });
+
+  it('rejects fractional and out-of-range numbers', () => {
+    expect(problemsOf({ CRAWL_TIMEOUT_MS: '1.5' })[0]).toMatch(/^CRAWL_TIMEOUT_MS/);
+    expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT/);
+  });
+
+  it('never shows a broker password, in errors or in logged URLs', () => {
+    const problems = problemsOf({ RABBITMQ_URL: 'amqp://user:s3cret@host:5672,ftp://user:s3cret@x' });
+    expect(problems.join(' ')).not.toContain('s3cret');
+    expect(redactUrl('amqp://user:s3cret@host:5672/vh')).toBe('amqp://***:***@host:5672/vh');
+  });
+});
