@@ -1,4 +1,4 @@
-import { and, type AnyActorRef, assign, sendTo, setup, stateIn } from 'xstate';
+import { type AnyActorRef, raise, setup } from 'xstate';
 import type { BrokerCommand, BrokerNotice } from '../broker/events.ts';
 import type { OutboundMessage } from '../broker/types.ts';
 import { decodeReply, type RequestKind, type RequestOutcome } from './outcome.ts';
@@ -14,18 +14,18 @@ export interface RequestInput {
   readonly replyOptional: boolean;
 }
 
-interface RequestContext extends RequestInput {
-  readonly outcome: RequestOutcome | undefined;
-}
+/** Raised once, `deadlineMs` after start: the deadline is absolute and the confirm does not re-arm it. */
+type DeadlineEvent = { readonly type: 'request.deadline' };
 
 /**
- * One request, from publishing to its reply or its deadline. The deadline is absolute: it is
- * armed once on entering `active` and is not reset by the confirm.
+ * One request, from publishing to its reply or its deadline. Lean on purpose (it runs once per
+ * HTTP request): the context is the input as given (never copied), one timer for the whole life,
+ * and every outcome is a final state whose output is computed from the event that ended it.
  */
 export const requestMachine = setup({
   types: {
-    context: {} as RequestContext,
-    events: {} as BrokerNotice,
+    context: {} as RequestInput,
+    events: {} as BrokerNotice | DeadlineEvent,
     input: {} as RequestInput,
     output: {} as RequestOutcome,
   },
@@ -36,58 +36,68 @@ export const requestMachine = setup({
     replyOptional: ({ context }) => context.replyOptional,
   },
   actions: {
-    askBrokerToPublish: sendTo(
-      ({ context }) => context.broker,
-      ({ context, self }): BrokerCommand => ({ type: 'broker.publish', message: context.message, notify: self, expectReply: true }),
-    ),
-    forgetAtBroker: sendTo(
-      ({ context }) => context.broker,
-      ({ context }): BrokerCommand => ({ type: 'broker.cancel', id: context.correlationId }),
-    ),
-    acceptReply: assign({
-      outcome: ({ event }) => (event.type === 'broker.reply' ? decodeReply(event.delivery) : undefined),
-    }),
-    acceptRejection: assign({
-      outcome: ({ event }): RequestOutcome | undefined =>
-        event.type === 'broker.rejected' ? { ok: false, code: event.code, message: event.message } : undefined,
-    }),
-    timeOut: assign({
-      outcome: ({ context }): RequestOutcome => ({ ok: false, code: 'TIMEOUT', message: `no reply within ${context.deadlineMs} ms` }),
-    }),
-    settleWithoutReply: assign({ outcome: (): RequestOutcome => ({ ok: true, reply: null }) }),
-    giveUpPublishing: assign({
-      outcome: ({ context }): RequestOutcome => ({
+    askBrokerToPublish: ({ context, self }) => {
+      const command: BrokerCommand = { type: 'broker.publish', message: context.message, notify: self, expectReply: true };
+      context.broker.send(command);
+    },
+    armDeadline: raise({ type: 'request.deadline' } as const, { delay: 'deadline' }),
+    forgetAtBroker: ({ context }) => {
+      const command: BrokerCommand = { type: 'broker.cancel', id: context.correlationId };
+      context.broker.send(command);
+    },
+  },
+}).createMachine({
+  id: 'request',
+  context: ({ input }) => input,
+  entry: ['askBrokerToPublish', 'armDeadline'],
+  initial: 'publishing',
+  states: {
+    publishing: {
+      on: {
+        'broker.confirmed': 'awaitingReply',
+        'broker.reply': 'replied',
+        'broker.rejected': 'rejected',
+        'request.deadline': { target: 'unpublished', actions: 'forgetAtBroker' },
+      },
+    },
+    awaitingReply: {
+      on: {
+        'broker.reply': 'replied',
+        'broker.rejected': 'rejected',
+        'request.deadline': [
+          { guard: 'replyOptional', target: 'settledWithoutReply', actions: 'forgetAtBroker' },
+          { target: 'timedOut', actions: 'forgetAtBroker' },
+        ],
+      },
+    },
+    replied: {
+      type: 'final',
+      output: ({ event }): RequestOutcome =>
+        event.type === 'broker.reply' ? decodeReply(event.delivery) : { ok: false, code: 'BAD_REPLY', message: 'no reply to decode' },
+    },
+    rejected: {
+      type: 'final',
+      output: ({ event }): RequestOutcome =>
+        event.type === 'broker.rejected'
+          ? { ok: false, code: event.code, message: event.message }
+          : { ok: false, code: 'BROKER_UNAVAILABLE', message: 'the broker refused the request' },
+    },
+    unpublished: {
+      type: 'final',
+      output: ({ context }): RequestOutcome => ({
         ok: false,
         code: 'BROKER_UNAVAILABLE',
         message: `the request could not be published within ${context.deadlineMs} ms`,
       }),
-    }),
-  },
-}).createMachine({
-  id: 'request',
-  context: ({ input }) => ({ ...input, outcome: undefined }),
-  initial: 'active',
-  states: {
-    active: {
-      entry: 'askBrokerToPublish',
-      initial: 'publishing',
-      states: {
-        publishing: { on: { 'broker.confirmed': 'awaitingReply' } },
-        awaitingReply: {},
-      },
-      on: {
-        'broker.reply': { target: 'finished', actions: 'acceptReply' },
-        'broker.rejected': { target: 'finished', actions: 'acceptRejection' },
-      },
-      after: {
-        deadline: [
-          { guard: and([stateIn({ active: 'awaitingReply' }), 'replyOptional']), target: 'finished', actions: ['settleWithoutReply', 'forgetAtBroker'] },
-          { guard: stateIn({ active: 'awaitingReply' }), target: 'finished', actions: ['timeOut', 'forgetAtBroker'] },
-          { target: 'finished', actions: ['giveUpPublishing', 'forgetAtBroker'] },
-        ],
-      },
     },
-    finished: { type: 'final' },
+    timedOut: {
+      type: 'final',
+      output: ({ context }): RequestOutcome => ({ ok: false, code: 'TIMEOUT', message: `no reply within ${context.deadlineMs} ms` }),
+    },
+    settledWithoutReply: {
+      type: 'final',
+      output: (): RequestOutcome => ({ ok: true, reply: null }),
+    },
   },
-  output: ({ context }) => context.outcome ?? { ok: false, code: 'TIMEOUT', message: 'the request ended without an outcome' },
+  output: ({ event }) => (event as unknown as { output: RequestOutcome }).output,
 });
