@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { LiveInspectionHub } from '../actors/inspect.ts';
@@ -59,4 +60,27 @@ export function createApp(deps: AppDeps): Koa<RelayState> {
     if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE' && err.code !== 'ECONNRESET') deps.logger.warn({ err }, 'http stream error');
   });
   return app;
+}
+
+/**
+ * For `server.on('clientError', …)`: a request Node's HTTP parser rejects before Koa sees it (an
+ * unknown method, a malformed request line or header) still gets the contract's JSON 400 with an
+ * X-Correlation-Id, instead of Node's bare `400 Bad Request`.
+ */
+export function answerClientError(newId: () => string): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (err, socket) => {
+    // Once a response has gone out on this socket, another one would corrupt the stream.
+    const bytesWritten = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
+    if (err.code === 'ECONNRESET' || !socket.writable || bytesWritten > 0) {
+      socket.destroy();
+      return;
+    }
+    const correlationId = newId();
+    const message = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'the request was not received in time' : 'the request is not valid HTTP';
+    const body = JSON.stringify({ error: { code: 'INVALID_REQUEST', message, correlationId } });
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Correlation-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
 }

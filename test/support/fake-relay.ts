@@ -1,0 +1,152 @@
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, request as httpRequest, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import type { ActorsSnapshot, Readiness, RelayPort, RequestSpec, SubmittedRequest } from '../../src/actors/relay.ts';
+import { ResultStore } from '../../src/actors/results.ts';
+import type { RequestKind, RequestOutcome } from '../../src/actors/request/outcome.ts';
+import { type AppDeps, answerClientError, createApp } from '../../src/http/app.ts';
+import { RelayMetrics } from '../../src/metrics.ts';
+
+/** How the fake relay answers one submitted request. */
+export type FakeAnswer = (spec: RequestSpec & { readonly correlationId: string }) => RequestOutcome | Promise<RequestOutcome>;
+
+/**
+ * A RelayPort without a broker: it records what the HTTP layer submits and answers as told
+ * (by default, echoes the body back as the reply).
+ */
+export class FakeRelay implements RelayPort {
+  readonly submitted: Array<RequestSpec & { readonly correlationId: string }> = [];
+  answer: FakeAnswer = (spec) => ({ ok: true, reply: { echo: spec.body, kind: spec.kind } });
+  ready: Readiness = { ready: true, broker: 'connected' };
+  private sequence = 0;
+  private live = 0;
+
+  constructor(readonly instanceId = 'fake') {}
+
+  get inFlight(): number {
+    return this.live;
+  }
+
+  newCorrelationId(): string {
+    this.sequence += 1;
+    return `${this.instanceId}.${this.sequence}`;
+  }
+
+  submit(spec: RequestSpec): SubmittedRequest {
+    const correlationId = spec.correlationId ?? this.newCorrelationId();
+    const recorded = { ...spec, correlationId };
+    this.submitted.push(recorded);
+    this.live += 1;
+    const outcome = Promise.resolve()
+      .then(() => this.answer(recorded))
+      .finally(() => (this.live -= 1));
+    return { correlationId, outcome };
+  }
+
+  deadlineOf(kind: RequestKind): number {
+    return kind === 'recipe_analysis' || kind === 'image_analysis' ? 100_000 : 30_000;
+  }
+
+  readiness(): Readiness {
+    return this.ready;
+  }
+
+  actors(): ActorsSnapshot {
+    return {
+      broker: { state: this.ready.broker, reconnects: 0, outbox: 0, unconfirmed: 0, awaitingReply: this.live, connectedTo: null, lastError: null },
+      requests: [],
+    };
+  }
+}
+
+/** createApp over a FakeRelay, with silent logs and a private metrics registry. */
+export function fakeApp(overrides: Partial<AppDeps> & { relay?: FakeRelay } = {}) {
+  const relay = overrides.relay ?? new FakeRelay();
+  const results = overrides.results ?? new ResultStore(60_000);
+  const metrics = overrides.metrics ?? new RelayMetrics({ collectDefault: false });
+  const app = createApp({
+    logger: pino({ level: 'silent' }),
+    maxBodyBytes: 1024,
+    apiTokens: [],
+    ...overrides,
+    relay,
+    results,
+    metrics,
+  });
+  return { app, relay, results, metrics };
+}
+
+/** Serves a Koa app on an ephemeral loopback port. */
+export async function listen(app: { callback(): RequestListener }): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const server = createServer(app.callback());
+  let clientErrors = 0;
+  server.on('clientError', answerClientError(() => `fake.client-error-${++clientErrors}`));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  readonly json: any;
+}
+
+export interface RawRequest {
+  readonly method?: string;
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  /** Sent as is; with `chunked`, without Content-Length, in pieces of at most 16 KiB. */
+  readonly body?: string | Buffer;
+  readonly chunked?: boolean;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * One HTTP request over node:http, for what fetch refuses: any method, chunked bodies, odd
+ * headers. Resolves with the response, or rejects after `timeoutMs` (default 5 s).
+ */
+export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawResponse> {
+  const { hostname, port } = new URL(baseUrl);
+  const body = request.body === undefined ? undefined : Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body);
+  const headers: Record<string, string> = { ...request.headers };
+  if (body && !request.chunked) headers['content-length'] = String(body.length);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, method: request.method ?? 'GET', path: request.path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.setTimeout(request.timeoutMs ?? 5_000, () => req.destroy(new Error(`no answer to ${request.method ?? 'GET'} ${request.path} in time`)));
+    // The server may answer (413, 401) and close before the whole body is sent: that is fine.
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
+    });
+    if (body && request.chunked) {
+      for (let i = 0; i < body.length; i += 16_384) req.write(body.subarray(i, i + 16_384));
+      req.end();
+    } else {
+      req.end(body);
+    }
+  });
+}
