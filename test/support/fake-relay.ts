@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, request as httpRequest, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import amqp, { type Options } from 'amqplib';
 import { pino } from 'pino';
 import type { ActorsSnapshot, Readiness, RelayPort, RequestSpec, SubmittedRequest } from '../../src/actors/relay.ts';
 import { ResultStore } from '../../src/actors/results.ts';
@@ -149,4 +150,21 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
       req.end(body);
     }
   });
+}
+
+/** Publishes one message to `queue` through the default exchange and waits for the broker's confirm. */
+export async function publishConfirmed(url: string, queue: string, content: string | Buffer, options: Options.Publish = {}): Promise<void> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createConfirmChannel();
+    channel.sendToQueue(queue, Buffer.isBuffer(content) ? content : Buffer.from(content), options);
+    await channel.waitForConfirms();
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+/** GET `path` and parse its JSON body (whatever the status). */
+export async function getJson(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<any> {
+  return (await rawRequest(baseUrl, { path, headers })).json;
 }
