@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.log);
-  const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }));
+  const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { telemetry: config.telemetry });
   const metrics = new RelayMetrics();
   const relay = new Relay({ config, logger, metrics, ...(inspection.inspect ? { inspect: inspection.inspect } : {}) }).start();
   metrics.outboxSize = () => relay.outbox;

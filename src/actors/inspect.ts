@@ -1,67 +1,64 @@
-import type { InspectionEvent, Observer } from 'xstate';
+import type { InspectionEvent } from 'xstate';
 import type { Logger } from '../log.ts';
+import { requestTracing } from '../telemetry.ts';
+import { LiveInspectionHub } from './live-inspection.ts';
 
-/** One line of the live inspector's event stream. Never raw context: it holds actor refs. */
-export interface InspectionLine {
-  readonly at: number;
-  readonly kind: 'actor' | 'event' | 'snapshot';
-  readonly actor: string;
-  readonly machine: string | undefined;
-  readonly event?: string;
-  readonly status?: string;
-  readonly value?: unknown;
-}
+export { LiveInspectionHub } from './live-inspection.ts';
 
-type Listener = (line: InspectionLine) => void;
-
-/** Fans inspection events out to the live page's subscribers; costs nothing while nobody listens. */
-export class LiveInspectionHub {
-  private readonly listeners = new Set<Listener>();
-
-  get subscribers(): number {
-    return this.listeners.size;
-  }
-
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  readonly observe = (e: InspectionEvent): void => {
-    if (this.listeners.size === 0) return;
-    if (e.type !== '@xstate.actor' && e.type !== '@xstate.event' && e.type !== '@xstate.snapshot') return;
-    const ref = e.actorRef as { sessionId: string; id?: string; logic?: { id?: string }; src?: unknown };
-    const line: InspectionLine = {
-      at: Date.now(),
-      kind: e.type === '@xstate.actor' ? 'actor' : e.type === '@xstate.event' ? 'event' : 'snapshot',
-      actor: ref.sessionId,
-      machine: typeof ref.logic?.id === 'string' ? ref.logic.id : ref.id,
-      ...(e.type === '@xstate.event' ? { event: e.event.type } : {}),
-      ...(e.type === '@xstate.snapshot'
-        ? { event: e.event.type, status: (e.snapshot as { status?: string }).status, value: (e.snapshot as { value?: unknown }).value }
-        : {}),
-    };
-    for (const listener of this.listeners) listener(line);
-  };
-}
+export type InspectionObserver = (e: InspectionEvent) => void;
 
 export interface Inspection {
-  /** Pass to createActor({ inspect }); undefined when inspection is off (no cost on the hot path). */
-  readonly inspect: Observer<InspectionEvent> | ((e: InspectionEvent) => void) | undefined;
+  /** Pass to createActor({ inspect }); undefined when everything is off (no cost on the hot path). */
+  readonly inspect: InspectionObserver | undefined;
+  /** The live page's feed, with XSTATE_INSPECT=live. */
   readonly live: LiveInspectionHub | undefined;
   stop(): void;
 }
 
-/** XSTATE_INSPECT: off, live (the built-in page), or a ws:// URL of Stately's WebSocket inspector. */
-export async function createInspection(target: string, logger: Logger): Promise<Inspection> {
-  if (target === 'off') return { inspect: undefined, live: undefined, stop: () => {} };
+export interface InspectionOptions {
+  /** One OpenTelemetry span per request, built from the request actors' inspection events. */
+  readonly telemetry?: boolean;
+}
+
+/** One observer that hands every inspection event to each sink; none at all when there is no sink. */
+export function composeObservers(sinks: readonly InspectionObserver[]): InspectionObserver | undefined {
+  if (sinks.length === 0) return undefined;
+  if (sinks.length === 1) return sinks[0];
+  return (e) => {
+    for (const sink of sinks) sink(e);
+  };
+}
+
+/** Contexts hold actor refs, loggers and buffers: Stately's inspector gets their plain fields only. */
+function plainFields(context: unknown): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context ?? {})) if (value === null || typeof value !== 'object') plain[key] = value;
+  return plain;
+}
+
+/**
+ * The one inspection observer every actor is created with. XSTATE_INSPECT: `off`, `live` (the
+ * built-in page), or a ws:// URL of Stately's WebSocket inspector; with `telemetry`, request
+ * actors also become OpenTelemetry spans.
+ */
+export async function createInspection(target: string, logger: Logger, options: InspectionOptions = {}): Promise<Inspection> {
+  const sinks: InspectionObserver[] = [];
+  const stops: (() => void)[] = [];
+  let live: LiveInspectionHub | undefined;
   if (target === 'live') {
-    const live = new LiveInspectionHub();
+    live = new LiveInspectionHub();
+    sinks.push(live.observe);
     logger.info('live XState inspector at /debug/inspector');
-    return { inspect: live.observe, live, stop: () => {} };
+  } else if (target !== 'off') {
+    const { createWebSocketInspector } = await import('@statelyai/inspect');
+    const inspector = createWebSocketInspector({ url: target, sanitizeContext: plainFields });
+    sinks.push((e) => inspector.inspect.next?.(e));
+    stops.push(() => inspector.stop());
+    logger.info({ target }, 'XState inspection events go to a WebSocket inspector');
   }
-  const { createWebSocketInspector } = await import('@statelyai/inspect');
-  const inspector = createWebSocketInspector({ url: target });
-  logger.info({ target }, 'XState inspection events go to a WebSocket inspector');
-  return { inspect: inspector.inspect, live: undefined, stop: () => inspector.stop() };
+  if (options.telemetry) {
+    sinks.push(requestTracing());
+    logger.info('OpenTelemetry: one span per request');
+  }
+  return { inspect: composeObservers(sinks), live, stop: () => stops.forEach((stop) => stop()) };
 }

@@ -84,6 +84,7 @@ const envSchema = z.object({
   LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
   LOG_PRETTY: bool.default(false),
   XSTATE_INSPECT: inspectTarget.default(DEFAULTS.XSTATE_INSPECT),
+  OTEL_ENABLED: bool.default(false),
   API_TOKENS: z
     .string()
     .default('')
@@ -119,6 +120,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly log: { readonly level: z.infer<typeof logLevel>; readonly pretty: boolean };
   readonly inspect: string;
+  /** OTEL_ENABLED: one OpenTelemetry span per request (through the globally registered TracerProvider). */
+  readonly telemetry: boolean;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     inspect: e.XSTATE_INSPECT,
+    telemetry: e.OTEL_ENABLED,
   });
 }
 

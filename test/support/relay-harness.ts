@@ -46,7 +46,7 @@ export interface RelayOptions {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const config = loadConfig({ RABBITMQ_URL: options.amqpUrl, RECONNECT_BASE_MS: '50', RECONNECT_MAX_MS: '1000', ...options.env });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const inspection = await createInspection(config.inspect, logger);
+  const inspection = await createInspection(config.inspect, logger, { telemetry: config.telemetry });
   const metrics = new RelayMetrics({ collectDefault: false });
   const relay = new Relay({ config, logger, metrics, ...(inspection.inspect ? { inspect: inspection.inspect } : {}) }).start();
   metrics.outboxSize = () => relay.outbox;

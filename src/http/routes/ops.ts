@@ -8,6 +8,8 @@ import type { RelayState } from '../context.ts';
 import { inspectorPage } from '../inspector-page.ts';
 import { openApiDocument } from '../openapi.ts';
 
+const SSE_BUFFER_LIMIT = 256 * 1024;
+
 export interface OpsDeps {
   readonly relay: RelayPort;
   readonly metrics: RelayMetrics;
@@ -56,8 +58,12 @@ export function opsRouter(deps: OpsDeps): Router<RelayState> {
     ctx.request.socket.setTimeout(0);
     ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     const stream = new PassThrough();
-    const send = (data: unknown) => stream.write(`data: ${JSON.stringify(data)}\n\n`);
-    send({ kind: 'hello', actors: relay.actors() });
+    // A client that reads too slowly misses messages instead of growing our buffer: each summary is complete.
+    const send = (data: unknown) => {
+      if (stream.writableLength < SSE_BUFFER_LIMIT) stream.write(`data: ${JSON.stringify(data)}\n\n`);
+    };
+    const actors = relay.actors();
+    send({ kind: 'hello', actors: { broker: actors.broker, requests: actors.requests.slice(0, 20) } });
     const unsubscribe = live.subscribe(send);
     ctx.req.on('close', () => {
       unsubscribe();
