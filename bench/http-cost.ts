@@ -1,0 +1,50 @@
+import { createServer } from 'node:http';
+import { pino } from 'pino';
+import type { RelayPort } from '../src/actors/relay.ts';
+import { ResultStore } from '../src/actors/results.ts';
+import { createApp } from '../src/http/app.ts';
+import { RelayMetrics } from '../src/metrics.ts';
+import { load } from './load.ts';
+import { cpuSeconds, killAll, killChildrenOnExit, startChild } from './processes.ts';
+import { exitWithParent } from './lifeline.ts';
+
+/**
+ * CPU per request of the HTTP layer alone: createApp with a RelayPort that answers at once
+ * (no actors, no broker), loaded by autocannon from this process; the server runs in a child.
+ * Usage: node --import tsx bench/http-cost.ts [connections] [seconds]
+ */
+if (process.argv[2] === '--serve') {
+  exitWithParent();
+  let n = 0;
+  const relay: RelayPort = {
+    newCorrelationId: () => `stub.${++n}`,
+    submit: (spec) => ({ correlationId: spec.correlationId ?? 'stub', outcome: Promise.resolve({ ok: true, reply: spec.body }) }),
+    deadlineOf: () => 30_000,
+    readiness: () => ({ ready: true, broker: 'connected' }),
+    actors: () => ({ broker: { state: 'connected', reconnects: 0, outbox: 0, unconfirmed: 0, awaitingReply: 0, connectedTo: null, lastError: null }, requests: [] }),
+    inFlight: 0,
+  };
+  const logger = pino({ level: 'warn' });
+  const app = createApp({ relay, results: new ResultStore(60_000), metrics: new RelayMetrics(), logger, maxBodyBytes: 1 << 20, apiTokens: [] });
+  const server = createServer(app.callback());
+  process.on('SIGTERM', () => process.exit(0));
+  server.listen(Number(process.argv[3]), '127.0.0.1', () => process.stdout.write('ready\n'));
+} else {
+  killChildrenOnExit();
+  const [connArg = '16', secondsArg = '5'] = process.argv.slice(2);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = startChild(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', 'bench/http-cost.ts', '--serve', String(port)], process.env, 'http stub');
+  await child.waitForLine(/^ready$/, 20_000);
+  const url = `http://127.0.0.1:${port}/api/ai/recipe`;
+  await load(url, '{"recipe_text":"warm"}', 16, 2);
+  const before = cpuSeconds([child.pid]);
+  const r = await load(url, '{"recipe_text":"http only"}', Number(connArg), Number(secondsArg));
+  const cpu = cpuSeconds([child.pid]) - before;
+  process.stdout.write(`HTTP layer only: ${r.rps.toFixed(0)} req/s, ${((cpu * 1e6) / r.requests).toFixed(0)} µs CPU/request, p50 ${r.p50.toFixed(2)} ms\n`);
+  if (process.env.PROFILE_DIR) {
+    child.process.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  killAll();
+  process.exit(0);
+}

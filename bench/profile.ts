@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from './load.ts';
+import { killAll, killChildrenOnExit, startChild } from './processes.ts';
+
+/**
+ * CPU profile of the relay under load: node --cpu-prof on `src/main.ts`, an echo worker, autocannon
+ * on one endpoint, then SIGTERM (the profile is written at exit) and the top entries by self time.
+ * Usage: tsx bench/profile.ts [recipe|crawl] [connections] [seconds]
+ */
+const [endpoint = 'recipe', connArg = '16', secondsArg = '8'] = process.argv.slice(2);
+const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const dir = `/tmp/amqp-relay-prof-${randomBytes(3).toString('hex')}`;
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function shortUrl(url: string): string {
+  return url.replace(/^file:\/\/\/work\/main\//, '').replace(/^.*node_modules\//, '~');
+}
+
+function report(profile: Profile): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  for (const [id, us] of self) {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${shortUrl(f.url)}:${f.lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+    const file = shortUrl(f.url).split('/').slice(0, 2).join('/') || f.functionName;
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+  }
+  const top = (m: Map<string, number>, n: number) =>
+    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+  process.stdout.write(`self time by function (top 30 of ${(total / 1e6).toFixed(1)} s sampled):\n${top(byFunction, 30)}\n\n`);
+  process.stdout.write(`self time by package or source folder:\n${top(byFile, 20)}\n`);
+}
+
+killChildrenOnExit();
+mkdirSync(dir, { recursive: true });
+const tag = randomBytes(3).toString('hex');
+const queues = { recipe: `amqp-relay-prof.${tag}.recipe`, crawl: `amqp-relay-prof.${tag}.crawl`, crawlResponse: `amqp-relay-prof.${tag}.crawl.response` };
+const env = { ...process.env, NODE_ENV: 'production' };
+const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', amqpUrl, '256', queues.recipe, queues.crawl], env, 'echo worker');
+await worker.waitForLine(/^ready$/, 20_000);
+const port = 20_000 + Math.floor(Math.random() * 20_000);
+const relay = startChild(
+  process.execPath,
+  ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'src/main.ts'],
+  {
+    ...env,
+    RABBITMQ_URL: amqpUrl,
+    RABBITMQ_CRAWLING_REQUEST_QUEUE: queues.crawl,
+    RABBITMQ_CRAWLING_RESPONSE_QUEUE: queues.crawlResponse,
+    AI_QUEUE_NAME: queues.recipe,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+  },
+  'relay',
+);
+const base = `http://127.0.0.1:${port}`;
+const deadline = Date.now() + 30_000;
+while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+  if (Date.now() > deadline) throw new Error(`relay not ready\n${relay.output.join('\n')}`);
+  await new Promise((r) => setTimeout(r, 100));
+}
+const path = endpoint === 'crawl' ? '/api/crawl' : '/api/ai/recipe';
+const body = endpoint === 'crawl' ? '{"url":"https://example.com/profile"}' : '{"recipe_text":"profile"}';
+const result = await load(`${base}${path}`, body, Number(connArg), Number(secondsArg));
+process.stdout.write(`${path} c=${connArg}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, errors ${result.errors}\n`);
+relay.process.kill('SIGTERM');
+await new Promise((r) => relay.process.once('exit', r));
+const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+if (!file) throw new Error('no profile written');
+process.stdout.write(`profile: ${join(dir, file)}\n`);
+report(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile);
+killAll();
+if (process.env.KEEP_PROFILE !== '1') rmSync(dir, { recursive: true, force: true });
+process.exit(0);
