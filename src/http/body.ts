@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import type { Context } from 'koa';
 import { RelayError } from '../errors.ts';
 
@@ -6,6 +7,16 @@ export function isJsonContentType(header: string | undefined): boolean {
   if (!header) return false;
   const type = header.split(';', 1)[0]!.trim();
   return /^application\/json$/i.test(type) || /^[\w.+-]+\/[\w.+-]+\+json$/i.test(type);
+}
+
+/** The body's decoder: its declared charset (UTF-8 when none), strict, so broken bytes are refused, not replaced. */
+function decoderFor(contentType: string): TextDecoder {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1] ?? 'utf-8';
+  try {
+    return new TextDecoder(charset, { fatal: true });
+  } catch {
+    throw new RelayError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported; send UTF-8`);
+  }
 }
 
 /**
@@ -22,6 +33,11 @@ export async function readJsonBody(ctx: Context, limit: number, options: { optio
   if (!isJsonContentType(ctx.get('content-type'))) {
     throw new RelayError('UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON (Content-Type: application/json)');
   }
+  const encoding = ctx.get('content-encoding').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    throw new RelayError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send the body uncompressed`);
+  }
+  const decoder = decoderFor(ctx.get('content-type'));
   if (declared !== '' && Number(declared) > limit) {
     ctx.set('Connection', 'close');
     throw new RelayError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
@@ -38,7 +54,12 @@ export async function readJsonBody(ctx: Context, limit: number, options: { optio
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks, size).toString('utf8');
+  let text: string;
+  try {
+    text = decoder.decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new RelayError('INVALID_REQUEST', `the body is not valid ${decoder.encoding} text`);
+  }
   if (text.trim() === '') {
     if (options.optional) return undefined;
     throw new RelayError('INVALID_REQUEST', 'the request body is empty; send a JSON object');

@@ -28,6 +28,11 @@ function validate<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return parsed.data;
 }
 
+/** True when a Prefer header (RFC 7240: comma-separated preferences) asks for respond-async. */
+export function prefersAsync(header: string): boolean {
+  return header.split(',').some((preference) => preference.split(/[;=]/, 1)[0]!.trim().toLowerCase() === 'respond-async');
+}
+
 /** X-Timeout-Ms may only shorten a deadline: a positive integer, capped at the route's own. */
 export function clientTimeout(header: string): number | undefined {
   if (header === '') return undefined;
@@ -79,7 +84,7 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
 
   router.post('/api/crawl', route('/api/crawl'), async (ctx) => {
     const body = validate(crawlBody, await readJsonBody(ctx, maxBodyBytes));
-    if (/\brespond-async\b/i.test(ctx.get('prefer'))) accept(ctx, 'crawl', body);
+    if (prefersAsync(ctx.get('prefer'))) accept(ctx, 'crawl', body);
     else await answer(ctx, 'crawl', body);
   });
 

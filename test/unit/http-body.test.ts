@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isJsonContentType } from '../../src/http/body.ts';
+import { clientTimeout, prefersAsync } from '../../src/http/routes/api.ts';
+import { continueTrace, formatTraceparent } from '../../src/http/trace.ts';
+import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
+
+describe('isJsonContentType', () => {
+  it.each([['application/json'], ['application/json;charset=utf-8'], [' APPLICATION/JSON '], ['application/vnd.api+json'], ['text/x.y+json; q=1']])('accepts %s', (type) => {
+    expect(isJsonContentType(type)).toBe(true);
+  });
+  it.each([[undefined], [''], ['text/plain'], ['application/json-seq'], ['application/jsonp'], ['json'], ['+json'], ['application/x+jsonx']])('refuses %s', (type) => {
+    expect(isJsonContentType(type)).toBe(false);
+  });
+});
+
+describe('prefersAsync', () => {
+  it.each([['respond-async'], ['RESPOND-ASYNC'], ['wait=10, respond-async'], ['respond-async; x=1'], [' respond-async ,handling=lenient']])('is true for %s', (h) => {
+    expect(prefersAsync(h)).toBe(true);
+  });
+  it.each([[''], ['return=minimal'], ['x-respond-async'], ['respond-asynchronously'], ['handling=respond-async']])('is false for %s', (h) => {
+    expect(prefersAsync(h)).toBe(false);
+  });
+});
+
+describe('clientTimeout', () => {
+  it('is undefined without the header and the number for a positive integer', () => {
+    expect(clientTimeout('')).toBeUndefined();
+    expect(clientTimeout('1')).toBe(1);
+    expect(clientTimeout(' 250 ')).toBe(250);
+  });
+  it.each([['0'], ['-1'], ['1.0'], ['1e3'], ['0x10'], ['ten'], ['100, 200'], ['9007199254740993']])('refuses %s with INVALID_REQUEST', (h) => {
+    expect(() => clientTimeout(h)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+  });
+});
+
+describe('trace context', () => {
+  it('keeps the trace id and flags and makes a new span', () => {
+    const trace = continueTrace('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00', 'k=v');
+    expect(trace).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', flags: '00', tracestate: 'k=v' });
+    expect(trace.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(trace.spanId).not.toBe('b7ad6b7169203331');
+    expect(formatTraceparent(trace)).toBe(`00-0af7651916cd43dd8448eb211c80319c-${trace.spanId}-00`);
+  });
+  it('drops tracestate when it starts a new trace', () => {
+    const trace = continueTrace('bogus', 'k=v');
+    expect(trace.tracestate).toBeUndefined();
+    expect(trace.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('reading a JSON body', () => {
+  const relay = new FakeRelay();
+  let server: Awaited<ReturnType<typeof listen>>;
+  const post = (headers: Record<string, string>, body: string | Buffer) => rawRequest(server.baseUrl, { method: 'POST', path: '/api/ai/recipe', headers, body });
+
+  beforeAll(async () => {
+    server = await listen(fakeApp({ relay }).app);
+  });
+  afterAll(() => server.close());
+
+  it('refuses bytes that are not UTF-8 with 400 instead of replacing them', async () => {
+    const body = Buffer.concat([Buffer.from('{"recipe_text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const res = await post({ 'content-type': 'application/json' }, body);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('INVALID_REQUEST');
+  });
+
+  it('decodes the declared charset', async () => {
+    const latin1 = Buffer.from('{"recipe_text":"crème"}', 'latin1');
+    const res = await post({ 'content-type': 'application/json; charset=ISO-8859-1' }, latin1);
+    expect(res.status).toBe(200);
+    expect(relay.submitted.at(-1)!.body).toEqual({ recipe_text: 'crème' });
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"recipe_text":"bom"}')]);
+    expect((await post({ 'content-type': 'application/json;charset="utf-8"' }, bom)).status).toBe(200);
+  });
+
+  it('refuses an unknown charset and a compressed body with 415', async () => {
+    const body = '{"recipe_text":"x"}';
+    expect((await post({ 'content-type': 'application/json; charset=klingon' }, body)).json.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect((await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, body)).json.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect((await post({ 'content-type': 'application/json', 'content-encoding': 'identity' }, body)).status).toBe(200);
+  });
+
+  it('takes Prefer: respond-async only as a preference token', async () => {
+    const crawl = (prefer: string) =>
+      rawRequest(server.baseUrl, { method: 'POST', path: '/api/crawl', headers: { 'content-type': 'application/json', prefer }, body: '{"url":"http://e.com"}' });
+    expect((await crawl('handling=lenient, respond-async')).status).toBe(202);
+    expect((await crawl('x-respond-async')).status).toBe(200);
+  });
+});
