@@ -60,9 +60,17 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
+  readonly timeouts = new client.Counter({
+    name: 'relay_request_timeouts_total',
+    help: 'API requests answered 504 TIMEOUT (published, no reply before the deadline), by route template',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { collectDefault?: boolean } = {}) {
     if (options.collectDefault ?? true) client.collectDefaultMetrics({ register: this.registry });
     for (const reason of ['unknown', 'late', 'duplicate', 'orphaned']) this.repliesDropped.inc({ reason }, 0);
+    for (const outcome of ['confirmed', 'nacked', 'returned']) this.publishes.inc({ outcome }, 0);
   }
 
   brokerObserver(): BrokerObserver {
@@ -87,5 +95,6 @@ export class RelayMetrics {
   observeRequest(route: string, outcome: string, seconds: number): void {
     this.requests.inc({ route, outcome });
     this.duration.observe({ route, outcome }, seconds);
+    if (outcome === 'TIMEOUT') this.timeouts.inc({ route });
   }
 }
