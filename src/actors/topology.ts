@@ -36,8 +36,8 @@ export function relayTopology(config: Config): Topology {
       requestQueue(queues.recipe, config),
       requestQueue(queues.image, config),
       // One reply queue per instance: it outlives a connection drop, and the broker removes it
-      // once no relay has used it for x-expires.
-      { name: queues.reply, durable: false, declare: true, arguments: { 'x-expires': config.amqp.replyQueueExpiresMs } },
+      // once no relay has used it for x-expires. Durable, so that replies also outlive a broker restart.
+      { name: queues.reply, durable: true, declare: true, arguments: { 'x-expires': config.amqp.replyQueueExpiresMs } },
     ]),
     consume: [queues.reply],
   };

@@ -24,6 +24,7 @@ export interface WorkerOptions {
   readonly logger: Logger;
   readonly prefetch?: number;
   readonly heartbeatSeconds?: number;
+  readonly reconnect?: { readonly baseMs: number; readonly maxMs: number };
 }
 
 const WORK_CHANNEL = 'work';
@@ -84,7 +85,7 @@ export function startWorker(options: WorkerOptions): { broker: BrokerActorRef; s
       topology: {
         channels: [{ name: WORK_CHANNEL, prefetch: options.prefetch ?? 32, queues: options.queues, consume: options.queues.map((q) => q.name) }],
       },
-      reconnect: { baseMs: 100, maxMs: 5_000 },
+      reconnect: options.reconnect ?? { baseMs: 100, maxMs: 5_000 },
       maxBuffered: 10_000,
       connectionName: options.name,
       logger: log,
@@ -97,7 +98,8 @@ export function startWorker(options: WorkerOptions): { broker: BrokerActorRef; s
     broker,
     stop: () =>
       new Promise<void>((resolve) => {
-        broker.subscribe({ complete: () => resolve() });
+        if (broker.getSnapshot().status !== 'active') return resolve();
+        broker.subscribe({ complete: () => resolve(), error: () => resolve() });
         broker.send({ type: 'broker.close' });
       }),
   };

@@ -1,14 +1,19 @@
-import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
+import amqp, { type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
 import { fromCallback } from 'xstate';
 import type { Logger } from '../../log.ts';
+import { brokerHost, describeError as describe, toDelivery, withHeartbeat } from './amqp-codec.ts';
 import type { ChannelSpec, Delivery, OutboundMessage, Topology } from './types.ts';
 
 /**
  * The only module that touches amqplib. One invocation = one connection attempt and, if it
  * succeeds, the life of that connection: it turns amqplib callbacks into events for the broker
  * machine and the broker's commands into amqplib calls. It never retries the connection itself:
- * the broker machine owns the retry loop.
+ * the broker machine owns the retry loop. A channel that the broker closes (a channel error, a
+ * cancelled consumer) is reopened here, on the same connection; the machine then publishes again
+ * what that channel had not confirmed.
  */
+
+export { brokerHost } from './amqp-codec.ts';
 
 export interface SessionInput {
   readonly urls: readonly string[];
@@ -24,69 +29,51 @@ export interface SessionInput {
 
 export type SessionCommand =
   | { readonly type: 'amqp.publish'; readonly message: OutboundMessage }
-  | { readonly type: 'amqp.ack'; readonly channel: string; readonly deliveryTag: number; readonly generation: number }
+  | { readonly type: 'amqp.ack'; readonly channel: string; readonly deliveryTag: number; readonly generation: number; readonly channelEpoch?: number }
   | { readonly type: 'amqp.close' };
 
+/**
+ * Lifecycle events carry the generation of the session that sent them, so that a stale one is
+ * recognisable. (Optional only for hand-made fake sessions: without it, an event counts as current.)
+ */
 export type SessionEvent =
-  | { readonly type: 'amqp.ready'; readonly host: string; readonly urlIndex: number }
-  | { readonly type: 'amqp.failed'; readonly reason: string }
-  | { readonly type: 'amqp.closed'; readonly reason: string | null }
+  | { readonly type: 'amqp.ready'; readonly host: string; readonly urlIndex: number; readonly generation?: number }
+  | { readonly type: 'amqp.failed'; readonly reason: string; readonly generation?: number }
+  | { readonly type: 'amqp.closed'; readonly reason: string | null; readonly generation?: number }
   | { readonly type: 'amqp.confirmed'; readonly id: string }
   | { readonly type: 'amqp.nacked'; readonly id: string }
   | { readonly type: 'amqp.returned'; readonly id: string; readonly replyText: string }
   | { readonly type: 'amqp.delivery'; readonly delivery: Delivery }
-  | { readonly type: 'amqp.blocked'; readonly reason: string }
-  | { readonly type: 'amqp.unblocked' }
-  | { readonly type: 'amqp.channelReset'; readonly channel: string; readonly reason: string };
+  | { readonly type: 'amqp.blocked'; readonly reason: string; readonly generation?: number }
+  | { readonly type: 'amqp.unblocked'; readonly generation?: number }
+  | { readonly type: 'amqp.channelReset'; readonly channel: string; readonly reason: string; readonly generation?: number; readonly epoch: number };
 
 interface OpenChannel {
   readonly spec: ChannelSpec;
-  /** undefined while the channel is being (re)opened; publishes wait in `waiting`. */
+  /** undefined while the channel is being (re)opened: publishes are dropped, the machine sends them again on channelReset. */
   current: ConfirmChannel | undefined;
-  waiting: OutboundMessage[];
+  /** Which opening of this channel `current` is (0 = the first); delivery tags are only valid within one. */
+  epoch: number;
+  opened: number;
+  /** The reason the broker gave when it closed the channel, for the log and the channelReset event. */
+  lastError: string | undefined;
+  /** Set when channel.publish returned false: later publishes wait here, in order, for 'drain'. */
+  draining: boolean;
+  held: OutboundMessage[];
 }
 
-/** Host and port of a broker URL, for logs and /readyz: never the credentials. */
-export function brokerHost(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return `${url.hostname}:${url.port || (url.protocol === 'amqps:' ? '5671' : '5672')}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
+const CHANNEL_REOPEN_DELAY_MS = 100;
+const CLOSE_TIMEOUT_MS = 5_000;
 
-function withHeartbeat(raw: string, seconds: number): string {
-  const url = new URL(raw);
-  if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(seconds));
-  return url.toString();
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function toDelivery(channel: string, queue: string, generation: number, msg: ConsumeMessage): Delivery {
-  const p = msg.properties;
-  return {
-    channel,
-    queue,
-    generation,
-    deliveryTag: msg.fields.deliveryTag,
-    redelivered: msg.fields.redelivered,
-    content: msg.content,
-    correlationId: p.correlationId ?? undefined,
-    replyTo: p.replyTo ?? undefined,
-    messageId: p.messageId ?? undefined,
-    type: p.type ?? undefined,
-    headers: (p.headers as Record<string, unknown> | undefined) ?? {},
-    expiration: p.expiration ?? undefined,
-    timestamp: p.timestamp ?? undefined,
-  };
+function bounded<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEvent>(({ input, sendBack, receive }) => {
   const log = input.logger;
+  const { generation } = input;
   const channels = new Map<string, OpenChannel>();
   let connection: ChannelModel | undefined;
   let stopping = false;
@@ -98,6 +85,43 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     sendBack(event);
   };
 
+  const send = (open: OpenChannel, ch: ConfirmChannel, message: OutboundMessage) => {
+    let expiration: string | undefined;
+    if (message.deadlineAt !== undefined) {
+      const left = message.deadlineAt - Date.now();
+      if (left <= 0) return; // nobody waits for it any more; the requester times out on its own
+      expiration = String(left);
+    }
+    let accepted: boolean;
+    try {
+      accepted = ch.publish(
+        message.exchange,
+        message.routingKey,
+        message.content,
+        { ...message.properties, mandatory: message.mandatory, ...(expiration ? { expiration } : {}) },
+        (err: unknown) => {
+          if (!err) sendBack({ type: 'amqp.confirmed', id: message.id });
+          else if (describe(err) === 'message nacked') sendBack({ type: 'amqp.nacked', id: message.id });
+          // 'channel closed': still unconfirmed; the machine publishes it again after the reset or reconnect.
+        },
+      );
+    } catch (err) {
+      // The channel closed under us: same as above, it is published again once the channel is back.
+      log.debug({ channel: open.spec.name, reason: describe(err) }, 'publish on a closing channel');
+      return;
+    }
+    if (!accepted && !open.draining) {
+      open.draining = true;
+      ch.once('drain', () => {
+        if (open.current !== ch) return;
+        open.draining = false;
+        const held = open.held;
+        open.held = [];
+        for (const m of held) publish(m);
+      });
+    }
+  };
+
   const publish = (message: OutboundMessage) => {
     const open = channels.get(message.channel);
     if (!open) {
@@ -106,33 +130,44 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
       return;
     }
     const ch = open.current;
-    if (!ch) {
-      open.waiting.push(message);
-      return;
-    }
-    let expiration: string | undefined;
-    if (message.deadlineAt !== undefined) {
-      const left = message.deadlineAt - Date.now();
-      if (left <= 0) return; // nobody waits for it any more; the requester times out on its own
-      expiration = String(left);
-    }
-    ch.publish(
-      message.exchange,
-      message.routingKey,
-      message.content,
-      { ...message.properties, mandatory: message.mandatory, ...(expiration ? { expiration } : {}) },
-      (err: unknown) => {
-        if (!err) sendBack({ type: 'amqp.confirmed', id: message.id });
-        else if (describe(err) === 'message nacked') sendBack({ type: 'amqp.nacked', id: message.id });
-        // 'channel closed': the message is unconfirmed and the broker publishes it again.
-      },
-    );
+    if (!ch) return;
+    if (open.draining) open.held.push(message);
+    else send(open, ch, message);
   };
 
-  const openChannel = async (model: ChannelModel, open: OpenChannel) => {
+  /** A passive declare that fails closes its channel: check on a throwaway one and carry on. */
+  const checkOnThrowaway = async (model: ChannelModel, queue: string) => {
+    try {
+      const probe = await model.createChannel();
+      probe.on('error', () => {});
+      await probe.checkQueue(queue);
+      await probe.close();
+    } catch (err) {
+      log.warn({ queue, reason: describe(err) }, 'request queue not found (RABBITMQ_DECLARE_QUEUES=false); requests to it will be answered NO_ROUTE');
+    }
+  };
+
+  const reopenLater = (model: ChannelModel, open: OpenChannel, reason: string) => {
+    setTimeout(() => {
+      if (stopping || finished) return;
+      openChannel(model, open).then(
+        (epoch) => sendBack({ type: 'amqp.channelReset', channel: open.spec.name, reason, generation, epoch }),
+        (err: unknown) => {
+          log.error({ channel: open.spec.name, reason: describe(err) }, 'channel could not be reopened; dropping the connection');
+          model.close().catch(() => {});
+        },
+      );
+    }, CHANNEL_REOPEN_DELAY_MS).unref();
+  };
+
+  const openChannel = async (model: ChannelModel, open: OpenChannel): Promise<number> => {
     const { spec } = open;
     const ch = await model.createConfirmChannel();
-    ch.on('error', (err: unknown) => log.warn({ channel: spec.name, reason: describe(err) }, 'channel error'));
+    const epoch = open.opened++;
+    ch.on('error', (err: unknown) => {
+      open.lastError = describe(err);
+      log.warn({ channel: spec.name, reason: open.lastError }, 'channel error');
+    });
     ch.on('return', (msg: Message) => {
       const id = msg.properties.messageId as string | undefined;
       if (id) sendBack({ type: 'amqp.returned', id, replyText: (msg.fields as unknown as { replyText?: string }).replyText ?? 'unroutable' });
@@ -140,34 +175,36 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     ch.on('close', () => {
       if (stopping || finished || connection !== model || open.current !== ch) return;
       open.current = undefined;
-      const reason = 'channel closed by the broker';
-      log.warn({ channel: spec.name }, 'channel closed; reopening it on the same connection');
-      setTimeout(() => {
-        if (stopping || finished) return;
-        openChannel(model, open).then(
-          () => sendBack({ type: 'amqp.channelReset', channel: spec.name, reason }),
-          (err: unknown) => {
-            log.error({ channel: spec.name, reason: describe(err) }, 'channel could not be reopened; dropping the connection');
-            model.close().catch(() => {});
-          },
-        );
-      }, 100).unref();
+      open.draining = false;
+      open.held = [];
+      const reason = open.lastError ?? 'channel closed by the broker';
+      open.lastError = undefined;
+      log.warn({ channel: spec.name, reason }, 'channel closed; reopening it on the same connection');
+      reopenLater(model, open, reason);
     });
     await ch.prefetch(spec.prefetch);
     for (const q of spec.queues) {
       const args = { durable: q.durable, exclusive: q.exclusive ?? false, autoDelete: q.autoDelete ?? false, arguments: q.arguments };
       if (q.declare) await ch.assertQueue(q.name, args);
-      else await ch.checkQueue(q.name);
+      else if (spec.consume.includes(q.name)) await ch.checkQueue(q.name);
+      else await checkOnThrowaway(model, q.name);
     }
+    // Current before consuming: a delivery may be acknowledged before `consume` resolves.
+    open.current = ch;
+    open.epoch = epoch;
     for (const queue of spec.consume) {
       await ch.consume(queue, (msg) => {
-        if (msg) sendBack({ type: 'amqp.delivery', delivery: toDelivery(spec.name, queue, input.generation, msg) });
+        if (msg) {
+          sendBack({ type: 'amqp.delivery', delivery: toDelivery(spec.name, epoch, queue, generation, msg) });
+          return;
+        }
+        // The broker cancelled the consumer (queue deleted, its node gone): reopen the channel, which declares and consumes again.
+        open.lastError = `the broker cancelled the consumer of ${queue}`;
+        log.warn({ channel: spec.name, queue }, 'consumer cancelled by the broker');
+        ch.close().catch(() => {});
       });
     }
-    open.current = ch;
-    const waiting = open.waiting;
-    open.waiting = [];
-    for (const message of waiting) publish(message);
+    return epoch;
   };
 
   const connectFirstAvailable = async (): Promise<{ model: ChannelModel; index: number }> => {
@@ -187,6 +224,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
       } catch (err) {
         errors.push(`${brokerHost(url)}: ${describe(err)}`);
       }
+      if (stopping) break;
     }
     throw new Error(errors.join('; '));
   };
@@ -199,24 +237,23 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
       return;
     }
     model.on('error', (err: unknown) => log.warn({ reason: describe(err) }, 'connection error'));
-    model.on('close', (err: unknown) => finish({ type: 'amqp.closed', reason: err ? describe(err) : null }));
-    model.on('blocked', (reason: string) => sendBack({ type: 'amqp.blocked', reason }));
-    model.on('unblocked', () => sendBack({ type: 'amqp.unblocked' }));
+    model.on('close', (err: unknown) => finish({ type: 'amqp.closed', reason: err ? describe(err) : null, generation }));
+    model.on('blocked', (reason: string) => sendBack({ type: 'amqp.blocked', reason, generation }));
+    model.on('unblocked', () => sendBack({ type: 'amqp.unblocked', generation }));
     for (const spec of input.topology.channels) {
-      const open: OpenChannel = { spec, current: undefined, waiting: [] };
-      channels.set(spec.name, open);
+      channels.set(spec.name, { spec, current: undefined, epoch: 0, opened: 0, lastError: undefined, draining: false, held: [] });
     }
     try {
       for (const open of channels.values()) await openChannel(model, open);
     } catch (err) {
-      finish({ type: 'amqp.failed', reason: `topology setup failed: ${describe(err)}` });
+      finish({ type: 'amqp.failed', reason: `topology setup failed: ${describe(err)}`, generation });
       await model.close().catch(() => {});
       return;
     }
-    if (!finished) sendBack({ type: 'amqp.ready', host: brokerHost(input.urls[index]!), urlIndex: index });
+    if (!finished) sendBack({ type: 'amqp.ready', host: brokerHost(input.urls[index]!), urlIndex: index, generation });
   };
 
-  /** Stop consuming, wait for outstanding confirms, then close channels and the connection. */
+  /** Stop consuming, wait (bounded) for outstanding confirms, then close channels and the connection. */
   const closeGracefully = async () => {
     stopping = true;
     const model = connection;
@@ -224,16 +261,12 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
       for (const open of channels.values()) {
         const ch = open.current;
         if (!ch) continue;
-        try {
-          await ch.waitForConfirms();
-          await ch.close();
-        } catch {
-          // already closed
-        }
+        await bounded(ch.waitForConfirms().catch(() => {}), CLOSE_TIMEOUT_MS);
+        await bounded(ch.close().catch(() => {}), CLOSE_TIMEOUT_MS);
       }
-      await model.close().catch(() => {});
+      await bounded(model.close().catch(() => {}), CLOSE_TIMEOUT_MS);
     }
-    finish({ type: 'amqp.closed', reason: null });
+    finish({ type: 'amqp.closed', reason: null, generation });
   };
 
   receive((command) => {
@@ -242,9 +275,16 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
         publish(command.message);
         break;
       case 'amqp.ack': {
-        // A tag from an earlier connection is meaningless here (and would close the channel).
-        if (command.generation !== input.generation) break;
-        channels.get(command.channel)?.current?.ack({ fields: { deliveryTag: command.deliveryTag } } as Message);
+        // A tag from an earlier connection or an earlier opening of the channel is meaningless here
+        // (and acknowledging it would close the channel): that delivery is redelivered anyway.
+        if (command.generation !== generation) break;
+        const open = channels.get(command.channel);
+        if (!open?.current || (command.channelEpoch ?? 0) !== open.epoch) break;
+        try {
+          open.current.ack({ fields: { deliveryTag: command.deliveryTag } } as Message);
+        } catch {
+          // closing channel: the delivery is redelivered
+        }
         break;
       }
       case 'amqp.close':
@@ -253,7 +293,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     }
   });
 
-  start().catch((err: unknown) => finish({ type: 'amqp.failed', reason: describe(err) }));
+  start().catch((err: unknown) => finish({ type: 'amqp.failed', reason: describe(err), generation }));
 
   return () => {
     stopping = true;

@@ -38,6 +38,8 @@ interface BrokerContext extends BrokerInput {
   readonly reconnects: number;
   readonly connectedTo: string | null;
   readonly lastError: string | null;
+  /** The latest opening of each channel on the current connection (see Delivery.channelEpoch). */
+  readonly epochs: Map<string, number>;
 }
 
 export type BrokerStateName = 'connecting' | 'connected' | 'blocked' | 'closing' | 'reconnecting' | 'closed';
@@ -53,11 +55,32 @@ function toSession(self: AnyActorRef, command: SessionCommand): void {
 }
 
 function ack(self: AnyActorRef, delivery: Delivery): void {
-  toSession(self, { type: 'amqp.ack', channel: delivery.channel, deliveryTag: delivery.deliveryTag, generation: delivery.generation });
+  toSession(self, { type: 'amqp.ack', channel: delivery.channel, deliveryTag: delivery.deliveryTag, generation: delivery.generation, channelEpoch: delivery.channelEpoch ?? 0 });
+}
+
+/**
+ * A delivery from an earlier connection, or an earlier opening of its channel: it can no longer be
+ * acknowledged, and the broker delivers it again. A newer epoch than the one known is current:
+ * its channel's consumer starts before the channelReset event arrives.
+ */
+function isStale(context: BrokerContext, delivery: Delivery): boolean {
+  return delivery.generation < context.generation || (delivery.channelEpoch ?? 0) < (context.epochs.get(delivery.channel) ?? 0);
+}
+
+function toPending(command: PublishCommand) {
+  return { message: command.message, notify: command.notify, expectReply: command.expectReply ?? false, ackOnConfirm: command.ackOnConfirm };
+}
+
+/** A reply or forward whose delivery is stale is dropped: publishing it would only duplicate the answer to the redelivery. */
+function dropsStaleAck(context: BrokerContext, command: PublishCommand): boolean {
+  if (!command.ackOnConfirm || !isStale(context, command.ackOnConfirm)) return false;
+  context.logger.debug({ id: command.message.id }, 'reply to a delivery of an earlier connection dropped; it is redelivered');
+  return true;
 }
 
 function publishNow(context: BrokerContext, self: AnyActorRef, command: PublishCommand): void {
-  context.pending.add({ message: command.message, notify: command.notify, expectReply: command.expectReply ?? false, ackOnConfirm: command.ackOnConfirm }, 'sent');
+  if (dropsStaleAck(context, command)) return;
+  context.pending.add(toPending(command), 'sent');
   toSession(self, { type: 'amqp.publish', message: command.message });
 }
 
@@ -68,6 +91,9 @@ export const brokerMachine = setup({
     input: {} as BrokerInput,
   },
   actors: { amqpSession },
+  guards: {
+    fromCurrentSession: ({ context, event }) => !('generation' in event) || event.generation === undefined || event.generation === context.generation,
+  },
   delays: {
     reconnectDelay: ({ context }) => fullJitterDelay(context.attempt, context.reconnect.baseMs, context.reconnect.maxMs),
   },
@@ -76,12 +102,12 @@ export const brokerMachine = setup({
       if (event.type === 'broker.publish') publishNow(context, self, event);
     },
     bufferPublish: ({ context, event }) => {
-      if (event.type !== 'broker.publish') return;
+      if (event.type !== 'broker.publish' || dropsStaleAck(context, event)) return;
       if (context.pending.outbox >= context.maxBuffered) {
         notify(event.notify, { type: 'broker.rejected', id: event.message.id, code: 'BROKER_UNAVAILABLE', message: 'the broker is unreachable and the outbox is full' });
         return;
       }
-      context.pending.add({ message: event.message, notify: event.notify, expectReply: event.expectReply ?? false, ackOnConfirm: event.ackOnConfirm }, 'queued');
+      context.pending.add(toPending(event), 'queued');
     },
     rejectPublish: ({ event }) => {
       if (event.type !== 'broker.publish') return;
@@ -95,8 +121,10 @@ export const brokerMachine = setup({
     },
     republishChannel: ({ context, event, self }) => {
       if (event.type !== 'amqp.channelReset') return;
-      context.logger.warn({ channel: event.channel, reason: event.reason }, 'channel reopened; publishing its unconfirmed messages again');
-      for (const entry of context.pending.unconfirmedOn(event.channel)) toSession(self, { type: 'amqp.publish', message: entry.message });
+      context.epochs.set(event.channel, event.epoch);
+      const again = context.pending.channelReset(event.channel, context.generation, event.epoch);
+      context.logger.warn({ channel: event.channel, reason: event.reason, republished: again.length }, 'channel reopened; publishing its unconfirmed messages again');
+      for (const entry of again) toSession(self, { type: 'amqp.publish', message: entry.message });
     },
     settleConfirm: ({ context, event, self }) => {
       if (event.type !== 'amqp.confirmed') return;
@@ -137,7 +165,8 @@ export const brokerMachine = setup({
           notify(decision.entry.notify, { type: 'broker.reply', id: decision.entry.message.id, delivery: event.delivery });
           break;
         case 'forward':
-          publishNow(context, self, { type: 'broker.publish', message: decision.message, ackOnConfirm: event.delivery });
+          // Through the mailbox, so that the state decides: published now, or kept in the outbox.
+          if (!isStale(context, event.delivery)) self.send({ type: 'broker.publish', message: decision.message, ackOnConfirm: event.delivery });
           break;
         case 'drop':
           context.observer?.replyDropped?.(decision.reason);
@@ -145,6 +174,7 @@ export const brokerMachine = setup({
           ack(self, event.delivery);
           break;
         case 'work':
+          if (isStale(context, event.delivery)) break; // redelivered on the current connection
           if (context.onDelivery) context.onDelivery(event.delivery, self);
           else ack(self, event.delivery);
           break;
@@ -169,7 +199,10 @@ export const brokerMachine = setup({
       // Log the first failure of a series, not every retry.
       if (wasConnected || context.attempt === 0) context.logger.warn({ reason, attempt: context.attempt }, 'broker connection lost; reconnecting');
       else context.logger.debug({ reason, attempt: context.attempt }, 'broker connection attempt failed');
+      context.epochs.clear();
       return {
+        // Events still on their way from the lost session are recognised as stale from here on.
+        generation: context.generation + 1,
         attempt: context.attempt + 1,
         // A node that dropped us goes to the back of the list.
         firstUrl: wasConnected ? (context.firstUrl + 1) % context.urls.length : context.firstUrl,
@@ -178,7 +211,6 @@ export const brokerMachine = setup({
         reconnects: context.reconnects + (wasConnected ? 1 : 0),
       };
     }),
-    nextGeneration: assign({ generation: ({ context }) => context.generation + 1 }),
     failEverythingPending: ({ context }) => {
       for (const entry of context.pending.all()) {
         context.pending.remove(entry.message.id, 'abandoned');
@@ -186,7 +218,15 @@ export const brokerMachine = setup({
       }
     },
     reportState: ({ context }, params: { state: BrokerStateName }) => context.observer?.stateChanged?.(params.state),
-    logBlocked: ({ context, event }) => context.logger.warn({ reason: event.type === 'amqp.blocked' ? event.reason : '' }, 'broker blocked publishing'),
+    recordBlocked: assign(({ context, event }) => {
+      const reason = event.type === 'amqp.blocked' ? event.reason : 'unknown';
+      context.logger.warn({ reason }, 'broker blocked publishing; new requests wait in the outbox');
+      return { lastError: `the broker blocked publishing (${reason})` };
+    }),
+    recordUnblocked: assign(({ context }) => {
+      context.logger.info('broker unblocked publishing');
+      return { lastError: null };
+    }),
     logClosed: ({ context }) => context.logger.info('broker connection closed'),
   },
 }).createMachine({
@@ -200,6 +240,7 @@ export const brokerMachine = setup({
     reconnects: 0,
     connectedTo: null,
     lastError: null,
+    epochs: new Map(),
   }),
   initial: 'online',
   on: {
@@ -210,7 +251,7 @@ export const brokerMachine = setup({
     'amqp.nacked': { actions: 'settleNack' },
     'amqp.returned': { actions: 'settleReturn' },
     'amqp.delivery': { actions: 'routeDelivery' },
-    'amqp.channelReset': { actions: 'republishChannel' },
+    'amqp.channelReset': { guard: 'fromCurrentSession', actions: 'republishChannel' },
   },
   states: {
     online: {
@@ -230,40 +271,40 @@ export const brokerMachine = setup({
       },
       initial: 'connecting',
       on: {
-        'amqp.closed': { target: 'reconnecting', actions: 'recordConnectionLost' },
-        'amqp.failed': { target: 'reconnecting', actions: 'recordConnectionLost' },
+        'amqp.closed': { guard: 'fromCurrentSession', target: 'reconnecting', actions: 'recordConnectionLost' },
+        'amqp.failed': { guard: 'fromCurrentSession', target: 'reconnecting', actions: 'recordConnectionLost' },
         'broker.close': '.closing',
       },
       states: {
         connecting: {
           entry: { type: 'reportState', params: { state: 'connecting' } },
-          on: { 'amqp.ready': { target: 'connected', actions: 'recordConnected' } },
+          on: { 'amqp.ready': { guard: 'fromCurrentSession', target: 'connected', actions: 'recordConnected' } },
         },
         connected: {
           entry: ['flushOutbox', { type: 'reportState', params: { state: 'connected' } }],
           on: {
             'broker.publish': { actions: 'publishNow' },
-            'amqp.blocked': 'blocked',
+            'amqp.blocked': { guard: 'fromCurrentSession', target: 'blocked' },
           },
         },
         blocked: {
-          entry: ['logBlocked', { type: 'reportState', params: { state: 'blocked' } }],
-          on: { 'amqp.unblocked': 'connected' },
+          entry: ['recordBlocked', { type: 'reportState', params: { state: 'blocked' } }],
+          on: { 'amqp.unblocked': { guard: 'fromCurrentSession', target: 'connected', actions: 'recordUnblocked' } },
         },
         closing: {
           entry: ['closeSession', { type: 'reportState', params: { state: 'closing' } }],
           on: {
             'broker.close': {},
             'broker.publish': { actions: 'rejectPublish' },
-            'amqp.closed': { target: '#broker.closed' },
-            'amqp.failed': { target: '#broker.closed' },
+            'amqp.closed': { guard: 'fromCurrentSession', target: '#broker.closed' },
+            'amqp.failed': { guard: 'fromCurrentSession', target: '#broker.closed' },
           },
         },
       },
     },
     reconnecting: {
       entry: { type: 'reportState', params: { state: 'reconnecting' } },
-      after: { reconnectDelay: { target: 'online', actions: 'nextGeneration' } },
+      after: { reconnectDelay: 'online' },
       on: { 'broker.close': 'closed' },
     },
     closed: {

@@ -74,18 +74,32 @@ export class PendingMessages {
     return outcome === 'answered' ? 'duplicate' : outcome === 'abandoned' ? 'late' : 'unknown';
   }
 
-  /** After a connection drop: requests go back to the outbox, acks tied to the old connection are void. */
+  /**
+   * After a connection drop: requests go back to the outbox. Replies and forwards that were to
+   * acknowledge a delivery of the lost connection are dropped: that delivery comes again.
+   */
   connectionLost(): void {
     for (const [id, entry] of this.entries) {
-      if (entry.state !== 'sent') continue;
+      if (entry.state === 'confirmed') continue;
       if (entry.ackOnConfirm) this.remove(id);
-      else this.mark(entry, 'queued');
+      else if (entry.state === 'sent') this.mark(entry, 'queued');
     }
   }
 
-  /** After a channel was reopened: what was sent on it and not confirmed is sent again. */
-  unconfirmedOn(channel: string): PendingEntry[] {
-    return [...this.entries.values()].filter((e) => e.state === 'sent' && e.message.channel === channel);
+  /**
+   * After `channel` was reopened (as opening `epoch`): what was sent on it and not confirmed, to
+   * publish again. Replies and forwards acknowledging a delivery of its earlier openings are
+   * dropped instead, since the broker redelivers those deliveries.
+   */
+  channelReset(channel: string, generation: number, epoch: number): PendingEntry[] {
+    const again: PendingEntry[] = [];
+    for (const [id, entry] of this.entries) {
+      if (entry.state === 'confirmed') continue;
+      const ack = entry.ackOnConfirm;
+      if (ack && ack.channel === channel && ack.generation === generation && (ack.channelEpoch ?? 0) < epoch) this.remove(id);
+      else if (entry.state === 'sent' && entry.message.channel === channel) again.push(entry);
+    }
+    return again;
   }
 
   queued(): PendingEntry[] {

@@ -40,8 +40,9 @@ export function decideDelivery(delivery: Delivery, routing: ReplyRouting | undef
 }
 
 function forwardOf(delivery: Delivery, owner: string, channel: string): OutboundMessage {
+  const id = `forward.${delivery.generation}.${delivery.channel}.${delivery.channelEpoch ?? 0}.${delivery.deliveryTag}`;
   return {
-    id: `forward.${delivery.generation}.${delivery.channel}.${delivery.deliveryTag}`,
+    id,
     channel,
     exchange: '',
     routingKey: replyQueueName(owner),
@@ -49,10 +50,11 @@ function forwardOf(delivery: Delivery, owner: string, channel: string): Outbound
     mandatory: true,
     properties: {
       correlationId: delivery.correlationId,
-      messageId: delivery.messageId,
-      // The original type is kept in a header; `forward` marks it for the orphan count.
+      // A return is matched to its pending entry by messageId, so the forward carries its own id;
+      // the worker's messageId and type are kept in headers, and `forward` marks it for the orphan count.
+      messageId: id,
       type: 'forward',
-      headers: { ...delivery.headers, 'x-forwarded-type': delivery.type ?? null },
+      headers: { ...delivery.headers, 'x-forwarded-type': delivery.type ?? null, 'x-forwarded-message-id': delivery.messageId ?? null },
       deliveryMode: 2,
       contentType: 'application/json',
     },

@@ -31,6 +31,8 @@ export interface Delivery {
   readonly queue: string;
   /** Which connection delivered it: a delivery tag is only valid on its own connection. */
   readonly generation: number;
+  /** Which opening of its channel delivered it: a reopened channel starts its tags again (0 = the first). */
+  readonly channelEpoch?: number;
   readonly deliveryTag: number;
   readonly redelivered: boolean;
   readonly content: Buffer;

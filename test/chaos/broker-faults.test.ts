@@ -1,0 +1,305 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Relay } from '../../src/actors/relay.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { aiHandler } from '../../src/workers/ai.ts';
+import { startWorker } from '../../src/workers/runtime.ts';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { type PrivateBroker, startPrivateBroker } from '../support/private-broker.ts';
+import { postJson, startRelay, uniqueQueues, waitFor } from '../support/relay-harness.ts';
+import { withChannel } from '../support/scripted-worker.ts';
+import { emptyTally, report, runLoad, sleep, type Tally } from './load.ts';
+import { logger, pollReadiness, startStack } from './stack.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * "Never lose a request": the relay and the reference worker against a private RabbitMQ node
+ * (never the shared one on 5672) that these tests close, stop, block and cut. Every scenario
+ * restores the broker in `finally`. Figures go to the printed table and test-artifacts/.
+ */
+
+const ALLOWED = ['200', '503 BROKER_UNAVAILABLE', '504 TIMEOUT'];
+
+function statusesSeen(tally: Tally): string[] {
+  const seen = Object.keys(tally.other);
+  if (tally.ok) seen.push('200');
+  if (tally.unavailable) seen.push('503 BROKER_UNAVAILABLE');
+  if (tally.timeout) seen.push('504 TIMEOUT');
+  if (tally.wrongReply) seen.push('200 with another request’s reply');
+  return seen;
+}
+
+describe('the relay under broker faults', () => {
+  let broker: PrivateBroker;
+  let proxy: FaultProxy;
+
+  beforeAll(async () => {
+    broker = await startPrivateBroker({ name: 'chaos', port: 5673 });
+    proxy = await startFaultProxy({ host: '127.0.0.1', port: 5673 });
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await broker?.stop();
+  });
+
+  it('answers every request 200 while the broker closes all connections five times under load', async () => {
+    const stack = await startStack({ label: 'close-all', relayUrl: broker.url, workerUrl: broker.url });
+    try {
+      let done = false;
+      const load = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, deadlineMs: 10_000, until: () => done });
+      for (let i = 0; i < 5; i++) {
+        await sleep(300);
+        await broker.ctl('close_all_connections', 'chaos: close all connections');
+      }
+      await sleep(500);
+      done = true;
+      const tally = await load;
+      const reconnects = stack.relay.relay.actors().broker.reconnects;
+      report('close-all-connections', tally, { relayReconnects: reconnects });
+      expect(tally.hung).toBe(0);
+      expect(reconnects).toBeGreaterThan(0);
+      expect(statusesSeen(tally)).toEqual(['200']);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('gives every request in flight its own reply when the connection is cut', async () => {
+    const stack = await startStack({ label: 'cut', relayUrl: proxy.urlFor(broker.url), workerUrl: broker.url, workerDelayMs: 400 });
+    try {
+      const tally = emptyTally();
+      const load = runLoad({ baseUrl: stack.relay.baseUrl, clients: 30, total: 30, deadlineMs: 10_000, tally });
+      await waitFor(() => stack.relay.relay.inFlight >= 30, 5_000, '30 requests in flight');
+      proxy.cutAll();
+      await load;
+      report('cut-in-flight', tally, { reconnects: stack.relay.relay.actors().broker.reconnects });
+      expect(tally.sent).toBe(30);
+      expect(statusesSeen(tally)).toEqual(['200']);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('detects a black-holed link within two heartbeats and recovers without a hung request', async () => {
+    const stack = await startStack({ label: 'blackhole', relayUrl: proxy.urlFor(broker.url), workerUrl: broker.url, heartbeatSeconds: 1 });
+    try {
+      let done = false;
+      const load = runLoad({ baseUrl: stack.relay.baseUrl, clients: 10, deadlineMs: 8_000, until: () => done });
+      await sleep(300);
+      const holeAt = Date.now();
+      proxy.blackHole(true);
+      let detectedMs: number | undefined;
+      try {
+        await waitFor(() => stack.relayState() !== 'connected', 6_000, 'the relay to notice the dead link');
+        detectedMs = Date.now() - holeAt;
+        await sleep(Math.max(0, 3_000 - (Date.now() - holeAt)));
+      } finally {
+        proxy.blackHole(false);
+      }
+      const restoredAt = Date.now();
+      await waitFor(() => stack.relay.relay.readiness().ready, 10_000, 'the relay to be ready again');
+      const recoveredMs = Date.now() - restoredAt;
+      await sleep(500);
+      done = true;
+      const tally = await load;
+      report('black-hole', tally, { heartbeatS: 1, detectedMs, recoveredMs });
+      expect(detectedMs).toBeDefined();
+      expect(tally.hung).toBe(0);
+      expect(ALLOWED).toEqual(expect.arrayContaining(statusesSeen(tally)));
+      expect(tally.ok).toBeGreaterThan(0);
+    } finally {
+      proxy.blackHole(false);
+      await stack.stop();
+    }
+  });
+
+  it('is not ready while the broker app is stopped, ready soon after it starts, and then answers 200', async () => {
+    const stack = await startStack({ label: 'stop-app', relayUrl: broker.url, workerUrl: broker.url });
+    const readiness = pollReadiness(stack.relay.baseUrl);
+    let downAt = 0;
+    let upAt = 0;
+    try {
+      let done = false;
+      const during = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, deadlineMs: 3_000, until: () => done });
+      await sleep(300);
+      try {
+        await broker.ctl('stop_app');
+        downAt = Date.now();
+        await sleep(5_000);
+      } finally {
+        await broker.ctl('start_app');
+        upAt = Date.now();
+      }
+      await waitFor(() => readiness.samples.some((s) => s.at > upAt && s.status === 200), 10_000, '/readyz 200 after the broker started');
+      const readyAt = readiness.samples.find((s) => s.at > upAt && s.status === 200)!.at;
+      done = true;
+      const duringTally = await during;
+      const after = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, total: 100, deadlineMs: 5_000 });
+      await readiness.stop();
+      const whileDown = readiness.samples.filter((s) => s.at > downAt + 200 && s.at < upAt);
+      report('stop-app-during', duringTally, { readyzWhileDown: [...new Set(whileDown.map((s) => s.status))].join(','), readyMsAfterStartApp: readyAt - upAt });
+      report('stop-app-after', after);
+      expect(duringTally.hung).toBe(0);
+      expect(ALLOWED).toEqual(expect.arrayContaining(statusesSeen(duringTally)));
+      expect(whileDown.length).toBeGreaterThan(0);
+      expect(whileDown.every((s) => s.status === 503)).toBe(true);
+      expect(statusesSeen(after)).toEqual(['200']);
+    } finally {
+      await readiness.stop();
+      if (!upAt) await broker.ctl('start_app').catch(() => {});
+      await stack.stop();
+    }
+  });
+
+  it('pauses publishing under a memory alarm, is not ready, and loses nothing once it clears', async () => {
+    const stack = await startStack({ label: 'alarm', relayUrl: broker.url, workerUrl: broker.url });
+    const readiness = pollReadiness(stack.relay.baseUrl);
+    try {
+      let done = false;
+      const load = { tally: emptyTally(), running: Promise.resolve(emptyTally()) };
+      load.running = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, deadlineMs: 10_000, until: () => done, tally: load.tally });
+      await sleep(300);
+      let blockedAt = 0;
+      let outboxPeak = 0;
+      let extra: Promise<Tally> | undefined;
+      try {
+        await broker.ctl('set_vm_memory_high_watermark', '0');
+        await waitFor(() => stack.relayState() === 'blocked', 5_000, 'the relay to see connection.blocked');
+        blockedAt = Date.now();
+        // New requests while blocked wait in the outbox.
+        extra = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, total: 20, deadlineMs: 10_000, tally: load.tally });
+        for (let i = 0; i < 30; i++) {
+          outboxPeak = Math.max(outboxPeak, stack.relay.relay.outbox);
+          await sleep(50);
+        }
+      } finally {
+        await broker.ctl('set_vm_memory_high_watermark', '0.4');
+      }
+      await waitFor(() => stack.relay.relay.readiness().ready, 10_000, 'the relay to resume');
+      await sleep(300);
+      done = true;
+      await load.running;
+      await extra;
+      const tally = load.tally;
+      await readiness.stop();
+      const whileBlocked = readiness.samples.filter((s) => s.at > blockedAt && s.at < blockedAt + 1_400);
+      report('memory-alarm', tally, { outboxPeak, readyzWhileBlocked: [...new Set(whileBlocked.map((s) => s.status))].join(',') });
+      expect(outboxPeak).toBeGreaterThan(0);
+      expect(whileBlocked.every((s) => s.status === 503)).toBe(true);
+      expect(tally.hung).toBe(0);
+      expect(statusesSeen(tally)).toEqual(['200']);
+    } finally {
+      await readiness.stop();
+      await broker.ctl('set_vm_memory_high_watermark', '0.4').catch(() => {});
+      await stack.stop();
+    }
+  });
+
+  it('reopens a channel the broker closed with an error, keeps the connection, and keeps answering', async () => {
+    const stack = await startStack({ label: 'channel-error', relayUrl: broker.url, workerUrl: broker.url });
+    try {
+      const reconnectsBefore = stack.relay.relay.actors().broker.reconnects;
+      let done = false;
+      const load = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, deadlineMs: 10_000, until: () => done });
+      await sleep(300);
+      // Acknowledging a delivery tag nobody has is PRECONDITION_FAILED: the broker closes each channel (relay's and worker's).
+      await broker.ctl('eval', "[rabbit_channel:do(P, {'basic.ack', 999999, false}) || P <- rabbit_channel:list()].");
+      await sleep(1_000);
+      done = true;
+      const tally = await load;
+      const after = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 10, total: 50, deadlineMs: 5_000 });
+      const reconnects = stack.relay.relay.actors().broker.reconnects - reconnectsBefore;
+      report('channel-error', tally, { connectionDrops: reconnects, afterOk: after.ok, afterSent: after.sent });
+      expect(reconnects).toBe(0);
+      expect(tally.hung).toBe(0);
+      expect(statusesSeen(tally)).toEqual(['200']);
+      expect(statusesSeen(after)).toEqual(['200']);
+    } finally {
+      await stack.stop();
+    }
+  });
+  it('answers all 50 requests in flight and exits 0 on SIGTERM', async () => {
+    const queues = uniqueQueues('sigterm');
+    const worker = startWorker({
+      name: 'chaos-sigterm-worker',
+      urls: [broker.url],
+      queues: [{ name: queues.AI_QUEUE_NAME!, durable: true, declare: true }],
+      handle: async (request) => {
+        await sleep(1_000);
+        return aiHandler(request);
+      },
+      logger,
+      prefetch: 100,
+    });
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    // tsx itself rather than `npx tsx`: npx exits on the signal without passing on the relay's exit code.
+    const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+      env: { ...process.env, ...queues, RABBITMQ_URL: broker.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '10000' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(async () => (await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 0)) === 200, 30_000, 'the spawned relay to be ready');
+      const tally = emptyTally();
+      const load = runLoad({ baseUrl, clients: 50, total: 50, deadlineMs: 10_000, tally });
+      await waitFor(
+        async () => ((await (await fetch(`${baseUrl}/debug/actors`)).json()) as { requests: unknown[] }).requests.length >= 50,
+        5_000,
+        '50 requests in flight',
+      );
+      child.kill('SIGTERM');
+      await load;
+      const code = await Promise.race([exited, sleep(15_000).then(() => 'still running' as const)]);
+      report('sigterm', tally, { exitCode: code });
+      expect(tally.sent).toBe(50);
+      expect(statusesSeen(tally)).toEqual(['200']);
+      expect(code, stderr).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await worker.stop();
+    }
+  });
+
+  it('starts without a request queue when it may not declare queues (NO_ROUTE), and is not ready without its response queue', async () => {
+    const queues = uniqueQueues('no-declare');
+    // The crawling response queue exists, the AI request queue does not.
+    await withChannel(broker.url, async (channel) => {
+      await channel.assertQueue(queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!, { durable: true });
+      await channel.assertQueue(queues.RABBITMQ_CRAWLING_RESPONSE_QUEUE!, { durable: true });
+    });
+    const relay = await startRelay({ amqpUrl: broker.url, logger, env: { ...queues, RABBITMQ_DECLARE_QUEUES: 'false' } });
+    try {
+      const res = await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: 'an egg' });
+      expect(res.status).toBe(503);
+      expect(res.json.error.code).toBe('NO_ROUTE');
+    } finally {
+      await relay.stop();
+    }
+    const missing = uniqueQueues('no-declare-response');
+    const config = loadConfig({ RABBITMQ_URL: broker.url, ...missing, RABBITMQ_DECLARE_QUEUES: 'false', RECONNECT_BASE_MS: '50', RECONNECT_MAX_MS: '500' });
+    const probe = new Relay({ config, logger }).start();
+    try {
+      await waitFor(() => probe.readiness().reason?.includes(missing.RABBITMQ_CRAWLING_RESPONSE_QUEUE!) ?? false, 10_000, 'a reason naming the missing queue');
+      const readiness = probe.readiness();
+      report('declare-false', emptyTally(), { notReadyReason: readiness.reason });
+      expect(readiness.ready).toBe(false);
+    } finally {
+      await probe.stop();
+    }
+  });
+});
