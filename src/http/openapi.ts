@@ -1,59 +1,122 @@
 import { z } from 'zod';
-import { ERROR_STATUS } from '../errors.ts';
+import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import { acceptedResponse, asyncResultResponse, crawlBody, errorResponse, imageBody, pingBody, readyResponse, recipeBody, workerReply } from './schemas.ts';
 
-type Schema = z.ZodType;
+/** Response bodies of the operations routes (requests are validated by the schemas in schemas.ts). */
+const healthResponse = z.object({ status: z.literal('ok') });
+const actorsResponse = z.object({
+  broker: z.looseObject({
+    state: z.enum(['connecting', 'connected', 'blocked', 'closing', 'reconnecting', 'closed']),
+    reconnects: z.number().int(),
+    outbox: z.number().int(),
+  }),
+  requests: z.array(
+    z.object({
+      id: z.string(),
+      correlationId: z.string(),
+      kind: z.enum(['crawl', 'ping', 'recipe_analysis', 'image_analysis']),
+      state: z.string(),
+      ageMs: z.number(),
+    }),
+  ),
+});
 
-const json = (schema: Schema) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) } } });
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' });
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: jsonSchema(schema) } } });
+const text = (type: string) => ({ content: { [type]: { schema: { type: 'string' } } } });
 
-const errorStatuses = (...codes: (keyof typeof ERROR_STATUS)[]) =>
-  Object.fromEntries(codes.map((code) => [String(ERROR_STATUS[code]), { description: codes.filter((c) => ERROR_STATUS[c] === ERROR_STATUS[code]).join(', '), ...json(errorResponse) }]));
+const correlationHeader = { 'X-Correlation-Id': { description: 'The AMQP correlationId of the request', schema: { type: 'string' } } };
 
-const common = ['UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'INVALID_REQUEST', 'SHUTTING_DOWN'] as const;
-const rpcErrors = [...common, 'WORKER_ERROR', 'BAD_REPLY', 'BROKER_UNAVAILABLE', 'NO_ROUTE', 'TIMEOUT'] as const;
+/** One response per status; codes that share a status are listed together. */
+function errors(codes: readonly ErrorCode[]): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, sharing]) => {
+      const headers: Record<string, unknown> = { ...correlationHeader };
+      if (status === 503) headers['Retry-After'] = { description: 'Seconds to wait before retrying', schema: { type: 'integer' } };
+      if (status === 401) headers['WWW-Authenticate'] = { schema: { type: 'string', const: 'Bearer' } };
+      return [String(status), { description: sharing.join(', '), headers, ...json(errorResponse) }];
+    }),
+  );
+}
 
-const headers = {
-  'X-Timeout-Ms': { name: 'X-Timeout-Ms', in: 'header', required: false, schema: { type: 'integer', minimum: 1 }, description: 'Shortens the deadline (never lengthens it)' },
-  traceparent: { name: 'traceparent', in: 'header', required: false, schema: { type: 'string' }, description: 'W3C trace context' },
-  Prefer: { name: 'Prefer', in: 'header', required: false, schema: { type: 'string', enum: ['respond-async'] } },
+const bodyErrors: readonly ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'SHUTTING_DOWN'];
+const replyErrors: readonly ErrorCode[] = [...bodyErrors, 'WORKER_ERROR', 'BAD_REPLY', 'BROKER_UNAVAILABLE', 'NO_ROUTE', 'TIMEOUT'];
+
+const parameters = {
+  timeout: { name: 'X-Timeout-Ms', in: 'header', required: false, schema: { type: 'integer', minimum: 1 }, description: 'Shortens the deadline (never lengthens it)' },
+  traceparent: { name: 'traceparent', in: 'header', required: false, schema: { type: 'string' }, description: 'W3C trace context, passed on to the worker' },
+  tracestate: { name: 'tracestate', in: 'header', required: false, schema: { type: 'string' } },
+  prefer: { name: 'Prefer', in: 'header', required: false, schema: { type: 'string', enum: ['respond-async'] } },
 };
 
-/** The OpenAPI 3.1 document, generated from the schemas that validate requests. */
-export function openApiDocument(): Record<string, unknown> {
-  const post = (summary: string, body: Schema, ok: Record<string, unknown>, errors: readonly (keyof typeof ERROR_STATUS)[], extra: object[] = []) => ({
+const accepted = {
+  description: 'Accepted; the outcome is readable at Location',
+  headers: { ...correlationHeader, Location: { schema: { type: 'string' }, description: '/api/requests/<correlationId>' } },
+  ...json(acceptedResponse),
+};
+const replied = (service: string) => ({ description: `The ${service} service's JSON reply`, headers: correlationHeader, ...json(workerReply) });
+
+function post(summary: string, body: z.ZodType, ok: Record<string, unknown>, codes: readonly ErrorCode[], options: { async?: boolean; optionalBody?: boolean } = {}) {
+  return {
     post: {
       summary,
-      parameters: [headers['X-Timeout-Ms'], headers.traceparent, ...extra],
-      requestBody: { required: true, ...json(body) },
-      responses: { ...ok, ...errorStatuses(...errors) },
+      parameters: [parameters.timeout, parameters.traceparent, parameters.tracestate, ...(options.async ? [parameters.prefer] : [])],
+      requestBody: { required: !options.optionalBody, ...json(body) },
+      responses: { ...ok, ...errors(codes) },
     },
-  });
+  };
+}
+
+function get(summary: string, responses: Record<string, unknown>, protectedByToken: boolean) {
+  return { get: { summary, responses: { ...responses, ...(protectedByToken ? errors(['UNAUTHORIZED']) : {}) } } };
+}
+
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas that validate
+ * requests (and the response shapes above); never a hand-kept copy.
+ */
+export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'amqp-relay', version: '0.1.0', description: 'HTTP to RabbitMQ relay: crawling and AI services behind one broker connection.' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on /api, /metrics and /debug when API_TOKENS is set' } },
+    },
     paths: {
-      '/api/crawl': post('Crawl a page (synchronously, or asynchronously with Prefer: respond-async)', crawlBody, {
-        '200': { description: "The crawling service's reply", ...json(workerReply) },
-        '202': { description: 'Accepted (Prefer: respond-async); poll Location', ...json(acceptedResponse) },
-      }, rpcErrors, [headers.Prefer]),
-      '/api/crawl/ping': post('Fire-and-forget ping to the crawling service', pingBody, { '202': { description: 'Accepted', ...json(acceptedResponse) } }, common),
-      '/api/ai/recipe': post('Recipe analysis', recipeBody, { '200': { description: "The AI service's reply", ...json(workerReply) } }, rpcErrors),
-      '/api/ai/image': post('Image analysis', imageBody, { '200': { description: "The AI service's reply", ...json(workerReply) } }, rpcErrors),
+      '/api/crawl': post('Crawl a page (synchronously, or asynchronously with Prefer: respond-async)', crawlBody, { '200': replied('crawling'), '202': accepted }, replyErrors, {
+        async: true,
+      }),
+      '/api/crawl/ping': post('Fire-and-forget ping to the crawling service', pingBody, { '202': accepted }, bodyErrors, { optionalBody: true }),
+      '/api/ai/recipe': post('Recipe analysis', recipeBody, { '200': replied('AI') }, replyErrors),
+      '/api/ai/image': post('Image analysis', imageBody, { '200': replied('AI') }, replyErrors),
       '/api/requests/{correlationId}': {
         get: {
           summary: 'Outcome of an asynchronous request',
           parameters: [{ name: 'correlationId', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'pending, done or failed', ...json(asyncResultResponse) }, ...errorStatuses('NOT_FOUND', 'UNAUTHORIZED') },
+          responses: { '200': { description: 'pending, done or failed', ...json(asyncResultResponse) }, ...errors(['UNAUTHORIZED', 'NOT_FOUND']) },
         },
       },
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'The process runs', ...json(z.object({ status: z.literal('ok') })) } } } },
-      '/readyz': {
-        get: { summary: 'Readiness', responses: { '200': { description: 'Connected and consuming', ...json(readyResponse) }, '503': { description: 'Not ready', ...json(readyResponse) } } },
-      },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-      '/debug/actors': { get: { summary: 'Broker actor state and live request actors', responses: { '200': { description: 'Snapshot', content: { 'application/json': { schema: { type: 'object' } } } } } } },
-      '/debug/inspector': { get: { summary: 'Live actor page (XSTATE_INSPECT=live)', responses: { '200': { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, '404': { description: 'Inspection is not live' } } } },
-      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/healthz': get('Liveness', { '200': { description: 'The process runs', ...json(healthResponse) } }, false),
+      '/readyz': get(
+        'Readiness: connected, consuming, not blocked, outbox below its bound',
+        { '200': { description: 'Ready', ...json(readyResponse) }, '503': { description: 'Not ready, with the broker state and the reason', ...json(readyResponse) } },
+        false,
+      ),
+      '/metrics': get('Prometheus metrics', { '200': { description: 'Prometheus text format', ...text('text/plain') } }, true),
+      '/debug/actors': get('The broker actor and every live request actor', { '200': { description: 'Snapshot', ...json(actorsResponse) } }, true),
+      '/debug/inspector': get(
+        'Live actor page (XSTATE_INSPECT=live)',
+        { '200': { description: 'Self-contained HTML page', ...text('text/html') }, ...errors(['NOT_FOUND']) },
+        true,
+      ),
+      '/debug/inspector/events': get(
+        'Server-sent events feeding the live actor page (XSTATE_INSPECT=live)',
+        { '200': { description: 'history, broker transitions, and a summary per interval', ...text('text/event-stream') }, ...errors(['NOT_FOUND']) },
+        true,
+      ),
+      '/openapi.json': get('This document', { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } }, false),
     },
   };
 }
