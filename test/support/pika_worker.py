@@ -46,13 +46,17 @@ def main() -> None:
         ch.basic_ack(delivery_tag=method.delivery_tag)
 
     def stop(*_):
-        channel.stop_consuming()
+        # Interrupts the blocking wait at once (stop_consuming would wait for pika's next poll).
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     channel.basic_consume(queue=queue, on_message_callback=on_request)
     print("ready", flush=True)
-    channel.start_consuming()
+    try:
+        channel.start_consuming()
+    except KeyboardInterrupt:
+        pass
     connection.close()
 
 
