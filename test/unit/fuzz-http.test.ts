@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
@@ -83,4 +84,51 @@ describe('any request gets a contract status with a JSON error body, never a 500
       }, 60_000);
     });
   }
+});
+
+/** Writes raw bytes on a fresh connection; resolves with whatever comes back before the server closes it. */
+function sendRaw(baseUrl: string, bytes: Buffer): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(text));
+    socket.setTimeout(2_000, () => socket.destroy());
+    socket.end(bytes);
+  });
+}
+
+describe('malformed HTTP on the wire', () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    server = await listen(fakeApp({ maxBodyBytes: 512 }).app);
+  });
+  afterAll(() => server.close());
+
+  it('answers every response it sends with a contract status and JSON, and keeps serving', async () => {
+    const garbage = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b)),
+      fc
+        .tuple(fc.string({ unit: tokenChar, minLength: 1, maxLength: 10 }), fc.string({ maxLength: 40 }), fc.string({ maxLength: 80 }))
+        .map(([m, p, h]) => Buffer.from(`${m} /${p} HTTP/1.1\r\nHost: x\r\n${h}\r\n\r\n`, 'latin1')),
+    );
+    let jsonErrors = 0;
+    await fc.assert(
+      fc.asyncProperty(garbage, async (bytes) => {
+        const answer = await sendRaw(server.baseUrl, bytes);
+        for (const response of answer.split(/(?=HTTP\/1\.1 \d{3} )/).filter((r) => r.startsWith('HTTP/1.1 '))) {
+          if (/"error":\{"code":"[A-Z_]+"/.test(response)) jsonErrors += 1;
+          const status = Number(response.slice(9, 12));
+          expect(CONTRACT_STATUSES.has(status), response).toBe(true);
+          if (status >= 400) expect(response, response).toMatch(/content-type: application\/json/i);
+        }
+      }),
+      { numRuns: 200 },
+    );
+    // The property did meet answers: most garbage is refused with the JSON 400.
+    expect(jsonErrors).toBeGreaterThan(0);
+    expect((await rawRequest(server.baseUrl, { path: '/healthz' })).status).toBe(200);
+  }, 60_000);
 });
