@@ -25,6 +25,24 @@ export interface AppDeps {
   readonly isDraining?: () => boolean;
 }
 
+/**
+ * Labels the request with its route template before anything can refuse it, so that a 401, 405
+ * or 413 on an API route is counted under that route too. Unknown paths stay unlabelled.
+ */
+function labelRoute(routers: readonly Router<RelayState>[]): Koa.Middleware<RelayState> {
+  return async (ctx, next) => {
+    for (const router of routers) {
+      const { path, pathAndMethod } = router.match(ctx.path, ctx.method);
+      const layer = pathAndMethod.find((l) => l.methods.length > 0) ?? path.find((l) => l.methods.length > 0);
+      if (layer) {
+        ctx.state.route = String(layer.path);
+        break;
+      }
+    }
+    await next();
+  };
+}
+
 /** A known path with a method it does not serve is 405 with Allow, whatever the method. */
 function methodNotAllowed(routers: readonly Router<RelayState>[]): Koa.Middleware<RelayState> {
   return async (ctx, next) => {
@@ -51,6 +69,7 @@ export function createApp(deps: AppDeps): Koa<RelayState> {
   const api = apiRouter({ relay: deps.relay, results: deps.results, maxBodyBytes: deps.maxBodyBytes, isDraining: deps.isDraining ?? (() => false) });
   const ops = opsRouter({ relay: deps.relay, metrics: deps.metrics, live: deps.live });
   app.use(requestLog({ logger: deps.logger, metrics: deps.metrics, newId: () => deps.relay.newCorrelationId() }));
+  app.use(labelRoute([api, ops]));
   app.use(errorHandler(deps.logger));
   app.use(bearerAuth(deps.apiTokens));
   app.use(methodNotAllowed([api, ops]));

@@ -266,3 +266,34 @@ describe('requests that Node rejects before Koa', () => {
     expect(res.json).toEqual({ error: { code: 'INVALID_REQUEST', message: expect.any(String), correlationId: res.headers['x-correlation-id'] } });
   });
 });
+
+describe('request metrics by route template', () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  const { app, metrics } = fakeApp({ apiTokens: ['tok'] });
+  const count = async (route: string, outcome: string) =>
+    (await metrics.requests.get()).values.find((v) => v.labels.route === route && v.labels.outcome === outcome)?.value ?? 0;
+
+  beforeAll(async () => {
+    server = await listen(app);
+  });
+  afterAll(() => server.close());
+
+  it('counts refused requests under their route: 401, 405, 415, 400, and served ones as ok', async () => {
+    const auth = { authorization: 'Bearer tok' };
+    await rawRequest(server.baseUrl, { method: 'POST', path: '/api/ai/recipe', headers: json, body: recipe });
+    await rawRequest(server.baseUrl, { method: 'GET', path: '/api/ai/recipe', headers: auth });
+    await rawRequest(server.baseUrl, { method: 'POST', path: '/api/ai/recipe', headers: { ...auth, 'content-type': 'text/plain' }, body: 'x' });
+    await rawRequest(server.baseUrl, { method: 'POST', path: '/api/ai/recipe', headers: { ...auth, ...json }, body: '{}' });
+    await rawRequest(server.baseUrl, { method: 'POST', path: '/api/ai/recipe', headers: { ...auth, ...json }, body: recipe });
+    await rawRequest(server.baseUrl, { path: '/api/requests/fake.nope', headers: auth });
+    await rawRequest(server.baseUrl, { path: '/api/unknown/thing', headers: auth });
+    expect(await count('/api/ai/recipe', 'UNAUTHORIZED')).toBe(1);
+    expect(await count('/api/ai/recipe', 'METHOD_NOT_ALLOWED')).toBe(1);
+    expect(await count('/api/ai/recipe', 'UNSUPPORTED_MEDIA_TYPE')).toBe(1);
+    expect(await count('/api/ai/recipe', 'INVALID_REQUEST')).toBe(1);
+    expect(await count('/api/ai/recipe', 'ok')).toBe(1);
+    expect(await count('/api/requests/:correlationId', 'NOT_FOUND')).toBe(1);
+    // Unknown paths are not labels: they would make one series per path.
+    expect((await metrics.requests.get()).values.some((v) => String(v.labels.route).includes('unknown'))).toBe(false);
+  });
+});

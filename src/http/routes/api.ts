@@ -77,33 +77,28 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
     ctx.body = { correlationId, status: 'accepted' };
   };
 
-  const route = (template: string) => async (ctx: RelayContext, next: () => Promise<unknown>) => {
-    ctx.state.route = template;
-    await next();
-  };
-
-  router.post('/api/crawl', route('/api/crawl'), async (ctx) => {
+  router.post('/api/crawl', async (ctx) => {
     const body = validate(crawlBody, await readJsonBody(ctx, maxBodyBytes));
     if (prefersAsync(ctx.get('prefer'))) accept(ctx, 'crawl', body);
     else await answer(ctx, 'crawl', body);
   });
 
-  router.post('/api/crawl/ping', route('/api/crawl/ping'), async (ctx) => {
+  router.post('/api/crawl/ping', async (ctx) => {
     const raw = await readJsonBody(ctx, maxBodyBytes, { optional: true });
     accept(ctx, 'ping', raw === undefined ? {} : validate(pingBody, raw));
   });
 
-  router.post('/api/ai/recipe', route('/api/ai/recipe'), async (ctx) => {
+  router.post('/api/ai/recipe', async (ctx) => {
     const { recipe_text } = validate(recipeBody, await readJsonBody(ctx, maxBodyBytes));
     await answer(ctx, 'recipe_analysis', { recipe_text });
   });
 
-  router.post('/api/ai/image', route('/api/ai/image'), async (ctx) => {
+  router.post('/api/ai/image', async (ctx) => {
     const { s3_url, description } = validate(imageBody, await readJsonBody(ctx, maxBodyBytes));
     await answer(ctx, 'image_analysis', description === undefined ? { s3_url } : { s3_url, description });
   });
 
-  router.get('/api/requests/:correlationId', route('/api/requests/:correlationId'), (ctx) => {
+  router.get('/api/requests/:correlationId', (ctx) => {
     const result = results.get(ctx.params.correlationId ?? '');
     if (!result) throw new RelayError('NOT_FOUND', 'no such request (unknown, or its result has expired)');
     ctx.body = result;
