@@ -109,6 +109,11 @@ describe('client errors through the real relay', () => {
     expectError(await req({ method: 'POST', path: '/api/ai/recipes', headers: json, body: '{}' }), 404, 'NOT_FOUND');
   });
 
+  it('answers the live inspector with 404 while XSTATE_INSPECT is off', async () => {
+    expectError(await req({ path: '/debug/inspector' }), 404, 'NOT_FOUND');
+    expectError(await req({ path: '/debug/inspector/events' }), 404, 'NOT_FOUND');
+  });
+
   it('answers a wrong method with 405 and Allow, odd methods included', async () => {
     for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'PROPFIND', 'MKCOL', 'LOCK']) {
       const res = await req({ method, path: '/api/crawl' });

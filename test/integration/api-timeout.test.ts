@@ -37,6 +37,10 @@ describe('a worker that never replies', () => {
     const actors = await getJson(relay.baseUrl, `/debug/actors`);
     expect(actors.requests).toEqual([]);
     expect(actors.broker.awaitingReply).toBe(0);
+    const metrics = await (await fetch(`${relay.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/relay_requests_total\{route="\/api\/ai\/recipe",outcome="TIMEOUT"\} [1-9]/);
+    expect(metrics).toMatch(/relay_request_duration_seconds_count\{route="\/api\/ai\/recipe",outcome="TIMEOUT"\} [1-9]/);
+    expect(metrics).toMatch(/relay_requests_in_flight 0/);
   });
 
   it('shortens the deadline with X-Timeout-Ms, and caps a longer one at the route deadline', async () => {
