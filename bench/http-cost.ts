@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import Koa from 'koa';
 import { pino } from 'pino';
 import type { RelayPort } from '../src/actors/relay.ts';
 import { ResultStore } from '../src/actors/results.ts';
@@ -11,7 +12,7 @@ import { exitWithParent } from './lifeline.ts';
 /**
  * CPU per request of the HTTP layer alone: createApp with a RelayPort that answers at once
  * (no actors, no broker), loaded by autocannon from this process; the server runs in a child.
- * Usage: node --import tsx bench/http-cost.ts [connections] [seconds]
+ * Usage: node --import tsx bench/http-cost.ts [connections] [seconds] [app|koa|node]
  */
 if (process.argv[2] === '--serve') {
   exitWithParent();
@@ -25,22 +26,40 @@ if (process.argv[2] === '--serve') {
     inFlight: 0,
   };
   const logger = pino({ level: 'warn' });
+  const mode = process.argv[4] ?? 'app';
   const app = createApp({ relay, results: new ResultStore(60_000), metrics: new RelayMetrics(), logger, maxBodyBytes: 1 << 20, apiTokens: [] });
-  const server = createServer(app.callback());
+  const bareKoa = new Koa();
+  bareKoa.use(async (ctx) => {
+    const chunks: Buffer[] = [];
+    for await (const c of ctx.req as AsyncIterable<Buffer>) chunks.push(c);
+    ctx.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  });
+  const server =
+    mode === 'node'
+      ? createServer((req, res) => {
+          const chunks: Buffer[] = [];
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', () => {
+            const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+            res.end(body);
+          });
+        })
+      : createServer((mode === 'koa' ? bareKoa : app).callback());
   process.on('SIGTERM', () => process.exit(0));
   server.listen(Number(process.argv[3]), '127.0.0.1', () => process.stdout.write('ready\n'));
 } else {
   killChildrenOnExit();
-  const [connArg = '16', secondsArg = '5'] = process.argv.slice(2);
+  const [connArg = '16', secondsArg = '5', mode = 'app'] = process.argv.slice(2);
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = startChild(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', 'bench/http-cost.ts', '--serve', String(port)], process.env, 'http stub');
+  const child = startChild(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', 'bench/http-cost.ts', '--serve', String(port), mode], process.env, 'http stub');
   await child.waitForLine(/^ready$/, 20_000);
   const url = `http://127.0.0.1:${port}/api/ai/recipe`;
   await load(url, '{"recipe_text":"warm"}', 16, 2);
   const before = cpuSeconds([child.pid]);
   const r = await load(url, '{"recipe_text":"http only"}', Number(connArg), Number(secondsArg));
   const cpu = cpuSeconds([child.pid]) - before;
-  process.stdout.write(`HTTP layer only: ${r.rps.toFixed(0)} req/s, ${((cpu * 1e6) / r.requests).toFixed(0)} µs CPU/request, p50 ${r.p50.toFixed(2)} ms\n`);
+  process.stdout.write(`HTTP layer only (${mode}): ${r.rps.toFixed(0)} req/s, ${((cpu * 1e6) / r.requests).toFixed(0)} µs CPU/request, p50 ${r.p50.toFixed(2)} ms\n`);
   if (process.env.PROFILE_DIR) {
     child.process.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1_000));

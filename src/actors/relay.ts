@@ -121,15 +121,20 @@ export class Relay implements RelayPort {
     });
     this.live.set(correlationId, { actor, kind: spec.kind, startedAt: Date.now() });
     metrics?.inFlight.inc();
+    // One promise and one observer per request: this runs for every HTTP request.
     const outcome = new Promise<RequestOutcome>((resolve) => {
       actor.subscribe({
-        complete: () => resolve(actor.getSnapshot().output!),
+        complete: () => {
+          this.finished(correlationId);
+          resolve(actor.getSnapshot().output!);
+        },
         error: (err) => {
+          this.finished(correlationId);
           this.deps.logger.error({ err, correlationId }, 'request actor failed');
           resolve({ ok: false, code: 'BROKER_UNAVAILABLE', message: 'the request failed inside the relay' });
         },
       });
-    }).finally(() => this.finished(correlationId));
+    });
     actor.start();
     return { correlationId, outcome };
   }

@@ -12,10 +12,26 @@ const DEADLINE_MS = 1_000;
 function startRequest(kind: RequestKind = 'recipe_analysis') {
   const broker = brokerDouble();
   const clock = new SimulatedClock();
+  // The same clock, counting the timers still armed.
+  const armed = new Set<number>();
+  const trackedClock = {
+    setTimeout: (fn: () => void, ms: number) => {
+      const id = clock.setTimeout(() => {
+        armed.delete(id);
+        fn();
+      }, ms);
+      armed.add(id);
+      return id;
+    },
+    clearTimeout: (id: number) => {
+      armed.delete(id);
+      clock.clearTimeout(id);
+    },
+  };
   const correlationId = `unit.${Math.random().toString(36).slice(2)}`;
   const message = requestMessage(config, kind, correlationId, { recipe_text: 'eggs' }, DEADLINE_MS, undefined);
   const actor = createActor(requestMachine, {
-    clock,
+    clock: trackedClock,
     input: { correlationId, kind, message, broker: broker.ref, deadlineMs: DEADLINE_MS, replyOptional: kind === 'ping' },
   }).start();
   const state = () => actor.getSnapshot().value;
@@ -25,7 +41,7 @@ function startRequest(kind: RequestKind = 'recipe_analysis') {
     return snapshot.output;
   };
   const cancels = () => broker.commands.filter((c) => c.type === 'broker.cancel');
-  return { actor, broker, clock, correlationId, state, output, cancels };
+  return { actor, broker, clock, correlationId, state, output, cancels, timersArmed: () => armed.size };
 }
 
 describe('a request actor', () => {
@@ -125,10 +141,20 @@ describe('a request actor', () => {
   });
 
   it('leaves no timer behind once it has its reply', () => {
-    const { broker, clock, output, cancels } = startRequest();
+    const { broker, clock, output, cancels, timersArmed } = startRequest();
+    expect(timersArmed()).toBe(1);
+    broker.confirm();
+    expect(timersArmed()).toBe(1);
     broker.reply('{}');
+    expect(timersArmed()).toBe(0);
     clock.increment(DEADLINE_MS * 2);
     expect(output()).toEqual({ ok: true, reply: {} });
     expect(cancels()).toHaveLength(0);
+  });
+
+  it('leaves no timer behind when the broker rejects it', () => {
+    const { broker, timersArmed } = startRequest();
+    broker.reject('BROKER_UNAVAILABLE');
+    expect(timersArmed()).toBe(0);
   });
 });

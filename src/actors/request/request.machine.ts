@@ -1,4 +1,6 @@
-import { type AnyActorRef, raise, setup } from 'xstate';
+import { type ActorSystem, type AnyActorRef, setup } from 'xstate';
+
+type AnyActorSystem = ActorSystem<any>;
 import type { BrokerCommand, BrokerNotice } from '../broker/events.ts';
 import type { OutboundMessage } from '../broker/types.ts';
 import { decodeReply, type RequestKind, type RequestOutcome } from './outcome.ts';
@@ -14,12 +16,34 @@ export interface RequestInput {
   readonly replyOptional: boolean;
 }
 
-/** Raised once, `deadlineMs` after start: the deadline is absolute and the confirm does not re-arm it. */
+/** Sent once, `deadlineMs` after start: the deadline is absolute and the confirm does not re-arm it. */
 type DeadlineEvent = { readonly type: 'request.deadline' };
 
 /**
+ * Deadline timers of live request actors. One plain timer on the actor system's clock (so
+ * SimulatedClock drives it in tests): XState's own delayed events cost about a third of the
+ * actor's life in CPU, for bookkeeping this one-shot timer does not need.
+ */
+const deadlines = new Map<AnyActorRef, unknown>();
+
+function armDeadline(self: AnyActorRef, system: AnyActorSystem, ms: number): void {
+  const timer = system._clock.setTimeout(() => {
+    deadlines.delete(self);
+    self.send({ type: 'request.deadline' });
+  }, ms);
+  deadlines.set(self, timer);
+}
+
+function disarmDeadline(self: AnyActorRef, system: AnyActorSystem): void {
+  const timer = deadlines.get(self);
+  if (timer === undefined) return;
+  deadlines.delete(self);
+  system._clock.clearTimeout(timer);
+}
+
+/**
  * One request, from publishing to its reply or its deadline. Lean on purpose (it runs once per
- * HTTP request): the context is the input as given (never copied), one timer for the whole life,
+ * HTTP request): the context is the input as given (never copied), one timer for the whole life (cleared on finishing),
  * and every outcome is a final state whose output is computed from the event that ended it.
  */
 export const requestMachine = setup({
@@ -29,9 +53,6 @@ export const requestMachine = setup({
     input: {} as RequestInput,
     output: {} as RequestOutcome,
   },
-  delays: {
-    deadline: ({ context }) => context.deadlineMs,
-  },
   guards: {
     replyOptional: ({ context }) => context.replyOptional,
   },
@@ -40,7 +61,8 @@ export const requestMachine = setup({
       const command: BrokerCommand = { type: 'broker.publish', message: context.message, notify: self, expectReply: true };
       context.broker.send(command);
     },
-    armDeadline: raise({ type: 'request.deadline' } as const, { delay: 'deadline' }),
+    armDeadline: ({ context, self, system }) => armDeadline(self, system, context.deadlineMs),
+    disarmDeadline: ({ self, system }) => disarmDeadline(self, system),
     forgetAtBroker: ({ context }) => {
       const command: BrokerCommand = { type: 'broker.cancel', id: context.correlationId };
       context.broker.send(command);
@@ -72,11 +94,13 @@ export const requestMachine = setup({
     },
     replied: {
       type: 'final',
+      entry: 'disarmDeadline',
       output: ({ event }): RequestOutcome =>
         event.type === 'broker.reply' ? decodeReply(event.delivery) : { ok: false, code: 'BAD_REPLY', message: 'no reply to decode' },
     },
     rejected: {
       type: 'final',
+      entry: 'disarmDeadline',
       output: ({ event }): RequestOutcome =>
         event.type === 'broker.rejected'
           ? { ok: false, code: event.code, message: event.message }
@@ -84,6 +108,7 @@ export const requestMachine = setup({
     },
     unpublished: {
       type: 'final',
+      entry: 'disarmDeadline',
       output: ({ context }): RequestOutcome => ({
         ok: false,
         code: 'BROKER_UNAVAILABLE',
@@ -92,10 +117,12 @@ export const requestMachine = setup({
     },
     timedOut: {
       type: 'final',
+      entry: 'disarmDeadline',
       output: ({ context }): RequestOutcome => ({ ok: false, code: 'TIMEOUT', message: `no reply within ${context.deadlineMs} ms` }),
     },
     settledWithoutReply: {
       type: 'final',
+      entry: 'disarmDeadline',
       output: (): RequestOutcome => ({ ok: true, reply: null }),
     },
   },
