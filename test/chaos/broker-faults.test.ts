@@ -302,4 +302,27 @@ describe('the relay under broker faults', () => {
       await probe.stop();
     }
   });
+  it('carries on when a queue exists with other settings (declare refused with PRECONDITION_FAILED)', async () => {
+    const queues = uniqueQueues('precondition');
+    await withChannel(broker.url, (channel) => channel.assertQueue(queues.AI_QUEUE_NAME!, { durable: true, arguments: { 'x-max-length': 100_000 } }));
+    const stack = await startStack({ label: 'precondition', relayUrl: broker.url, workerUrl: broker.url, env: queues, queues });
+    try {
+      const tally = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 10, total: 50, deadlineMs: 5_000 });
+      report('declare-precondition-failed', tally, { ready: stack.relay.relay.readiness().ready });
+      expect(stack.relay.relay.readiness().ready).toBe(true);
+      expect(statusesSeen(tally)).toEqual(['200']);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('connects to the next URL of RABBITMQ_URL when the first one refuses', async () => {
+    const queues = uniqueQueues('urls');
+    const relay = await startRelay({ amqpUrl: `amqp://guest:guest@127.0.0.1:1,${broker.url}`, logger, env: queues });
+    try {
+      expect(relay.relay.actors().broker.connectedTo).toBe('127.0.0.1:5673');
+    } finally {
+      await relay.stop();
+    }
+  });
 });

@@ -33,11 +33,13 @@ export interface StackOptions {
   readonly workerDelayMs?: number;
   readonly env?: Record<string, string>;
   readonly heartbeatSeconds?: number;
+  /** Queue names to use (default: new ones). */
+  readonly queues?: Record<string, string>;
 }
 
 /** A relay (in this process) and a reference AI worker, on queues of their own. */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const queues = uniqueQueues(options.label);
+  const queues = options.queues ?? uniqueQueues(options.label);
   const heartbeat = options.heartbeatSeconds ?? 10;
   const worker = startWorker({
     name: `chaos-ai-worker-${options.label}`,

@@ -2,6 +2,7 @@ import amqp, { type ChannelModel, type ConfirmChannel, type Message } from 'amqp
 import { fromCallback } from 'xstate';
 import type { Logger } from '../../log.ts';
 import { brokerHost, describeError as describe, toDelivery, withHeartbeat } from './amqp-codec.ts';
+import { declareQueues } from './declare-queues.ts';
 import type { ChannelSpec, Delivery, OutboundMessage, Topology } from './types.ts';
 
 /**
@@ -135,18 +136,6 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     else send(open, ch, message);
   };
 
-  /** A passive declare that fails closes its channel: check on a throwaway one and carry on. */
-  const checkOnThrowaway = async (model: ChannelModel, queue: string) => {
-    try {
-      const probe = await model.createChannel();
-      probe.on('error', () => {});
-      await probe.checkQueue(queue);
-      await probe.close();
-    } catch (err) {
-      log.warn({ queue, reason: describe(err) }, 'request queue not found (RABBITMQ_DECLARE_QUEUES=false); requests to it will be answered NO_ROUTE');
-    }
-  };
-
   const reopenLater = (model: ChannelModel, open: OpenChannel, reason: string) => {
     setTimeout(() => {
       if (stopping || finished) return;
@@ -183,12 +172,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
       reopenLater(model, open, reason);
     });
     await ch.prefetch(spec.prefetch);
-    for (const q of spec.queues) {
-      const args = { durable: q.durable, exclusive: q.exclusive ?? false, autoDelete: q.autoDelete ?? false, arguments: q.arguments };
-      if (q.declare) await ch.assertQueue(q.name, args);
-      else if (spec.consume.includes(q.name)) await ch.checkQueue(q.name);
-      else await checkOnThrowaway(model, q.name);
-    }
+    await declareQueues(model, spec.queues, spec.consume, log);
     // Current before consuming: a delivery may be acknowledged before `consume` resolves.
     open.current = ch;
     open.epoch = epoch;
