@@ -100,8 +100,12 @@ export interface LoadOptions {
   readonly tag: string;
   readonly giveUpMs: number;
   readonly firstIndex?: number;
+  /** The kinds sent, in turn (default: crawl, recipe, image). */
+  readonly kinds?: readonly Kind[];
   /** Called after each answer (e.g. to kill something half-way). */
   readonly onAnswer?: (done: number) => void;
+  /** Checked before each request: true stops sending (what was sent is still awaited). */
+  readonly stop?: () => boolean;
 }
 
 /** Sends `total` requests, kinds in turn, at most `concurrency` at a time. */
@@ -109,12 +113,13 @@ export async function runLoad(options: LoadOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   let next = 0;
   const first = options.firstIndex ?? 0;
+  const kinds = options.kinds ?? KINDS;
   const lane = async () => {
-    while (next < options.total) {
+    while (next < options.total && !options.stop?.()) {
       const index = first + next++;
       const target = options.targetOf(index);
       if (!target) continue;
-      const kind = KINDS[index % KINDS.length]!;
+      const kind = kinds[index % kinds.length]!;
       outcomes.push(await sendOne(target, kind, index, options.site, options.tag, options.giveUpMs));
       options.onAnswer?.(outcomes.length);
     }
