@@ -1,8 +1,10 @@
+import type { Socket } from 'node:net';
 import amqp, { type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
 import { fromCallback } from 'xstate';
 import type { Logger } from '../../log.ts';
 import { brokerHost, describeError as describe, toDelivery, withHeartbeat } from './amqp-codec.ts';
 import { declareQueues } from './declare-queues.ts';
+import { watchLink } from './link-watchdog.ts';
 import type { ChannelSpec, Delivery, OutboundMessage, Topology } from './types.ts';
 
 /**
@@ -77,6 +79,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
   const { generation } = input;
   const channels = new Map<string, OpenChannel>();
   let connection: ChannelModel | undefined;
+  let stopWatching = () => {};
   let stopping = false;
   let finished = false;
 
@@ -221,7 +224,21 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
       return;
     }
     model.on('error', (err: unknown) => log.warn({ reason: describe(err) }, 'connection error'));
-    model.on('close', (err: unknown) => finish({ type: 'amqp.closed', reason: err ? describe(err) : null, generation }));
+    model.on('close', (err: unknown) => {
+      stopWatching();
+      finish({ type: 'amqp.closed', reason: err ? describe(err) : null, generation });
+    });
+    // amqplib's internals: the socket and the heartbeat the broker agreed to (0 = none).
+    const link = model.connection as unknown as { stream?: Socket; heartbeat?: number };
+    if (link.stream && link.heartbeat) {
+      const { stream, heartbeat } = link;
+      stopWatching = watchLink(stream, heartbeat, (silentMs) => {
+        const reason = `link dead: nothing received for ${silentMs} ms (heartbeat ${heartbeat} s)`;
+        log.warn({ silentMs, heartbeatSeconds: heartbeat }, 'no traffic from the broker; dropping the connection');
+        finish({ type: 'amqp.closed', reason, generation });
+        stream.destroy();
+      });
+    }
     model.on('blocked', (reason: string) => sendBack({ type: 'amqp.blocked', reason, generation }));
     model.on('unblocked', () => sendBack({ type: 'amqp.unblocked', generation }));
     for (const spec of input.topology.channels) {
@@ -280,6 +297,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
   start().catch((err: unknown) => finish({ type: 'amqp.failed', reason: describe(err), generation }));
 
   return () => {
+    stopWatching();
     stopping = true;
     finished = true;
     connection?.close().catch(() => {});
