@@ -92,6 +92,23 @@ describe('the relay under broker faults', () => {
     }
   });
 
+  it('gets every request answered when a worker loses its connection mid-request (redelivery)', async () => {
+    const stack = await startStack({ label: 'worker-cut', relayUrl: broker.url, workerUrl: proxy.urlFor(broker.url), workerDelayMs: 400 });
+    try {
+      const tally = emptyTally();
+      const load = runLoad({ baseUrl: stack.relay.baseUrl, clients: 30, total: 30, deadlineMs: 10_000, tally });
+      await waitFor(() => stack.relay.relay.actors().broker.awaitingReply >= 30, 5_000, '30 requests confirmed and waiting for replies');
+      await sleep(100);
+      proxy.cutAll();
+      await load;
+      report('worker-cut-mid-request', tally, { workerReconnects: stack.worker.broker.getSnapshot().context.reconnects });
+      expect(tally.sent).toBe(30);
+      expect(statusesSeen(tally)).toEqual(['200']);
+    } finally {
+      await stack.stop();
+    }
+  });
+
   it('detects a black-holed link within two heartbeats and recovers without a hung request', async () => {
     const stack = await startStack({ label: 'blackhole', relayUrl: proxy.urlFor(broker.url), workerUrl: broker.url, heartbeatSeconds: 1 });
     try {
