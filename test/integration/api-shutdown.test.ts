@@ -4,22 +4,29 @@ import { publishConfirmed } from '../support/fake-relay.ts';
 import { type RunningRelay, postJson, startRelay, uniqueQueues, waitFor } from '../support/relay-harness.ts';
 import { deleteQueues, type ScriptedWorker, startScriptedWorker } from '../support/scripted-worker.ts';
 
-/** Sends the headers of a POST now and its body when `finish` is called; resolves with the answer. */
+/**
+ * Sends the headers of a POST now and its body when `finish` is called. `received` resolves when
+ * the server has taken the request (its `100 Continue`); `answer` with the response.
+ */
 function slowPost(baseUrl: string, path: string, body: string) {
   const { hostname, port } = new URL(baseUrl);
   let finish!: () => void;
+  let taken!: () => void;
+  const received = new Promise<void>((resolve) => (taken = resolve));
   const answer = new Promise<{ status: number; json: any; headers: Record<string, unknown> }>((resolve, reject) => {
-    const req = httpRequest({ hostname, port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), expect: '100-continue' };
+    const req = httpRequest({ hostname, port, path, method: 'POST', headers }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), headers: res.headers }));
     });
     req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
     req.on('error', reject);
-    req.write(body.slice(0, 5));
-    finish = () => req.end(body.slice(5));
+    req.on('continue', () => taken());
+    req.flushHeaders();
+    finish = () => req.end(body);
   });
-  return { answer, finish: () => finish() };
+  return { answer, received, finish: () => finish() };
 }
 
 describe('draining on shutdown', () => {
@@ -41,8 +48,8 @@ describe('draining on shutdown', () => {
     const inFlight = postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: 'in flight' });
     await waitFor(() => worker.received.length === 1, 5_000, 'the worker to get the request');
     const arriving = slowPost(relay.baseUrl, '/api/ai/recipe', JSON.stringify({ recipe_text: 'too late' }));
-    // Let the relay see the second request's headers before it starts draining.
-    await new Promise((r) => setTimeout(r, 300));
+    // The relay has taken the second request (its headers) before it starts draining.
+    await arriving.received;
 
     const drained = relay.drainAndStop(5_000);
     arriving.finish();
