@@ -39,6 +39,15 @@ describe('bearer tokens with API_TOKENS', () => {
     }
   });
 
+  it('cannot be bypassed by the letter case of the path', async () => {
+    const before = worker.received.length;
+    for (const [method, path] of [['POST', '/API/AI/RECIPE'], ['POST', '/Api/ai/recipe/'], ['GET', '/METRICS'], ['GET', '/Debug/Actors']] as const) {
+      const res = await req({ method, path, headers: json, ...(method === 'POST' ? { body: recipe } : {}) });
+      expect(res.status, `${method} ${path}`).toBe(401);
+    }
+    expect(worker.received.length).toBe(before);
+  });
+
   it('checks the token before the body: a bad token with a broken, oversize or wrongly typed body is still 401', async () => {
     const before = worker.received.length;
     for (const r of [

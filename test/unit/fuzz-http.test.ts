@@ -132,3 +132,32 @@ describe('malformed HTTP on the wire', () => {
     expect((await rawRequest(server.baseUrl, { path: '/healthz' })).status).toBe(200);
   }, 60_000);
 });
+
+describe('with API_TOKENS no protected route answers without a token', () => {
+  const relay = new FakeRelay();
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    server = await listen(fakeApp({ relay, apiTokens: ['tok'] }).app);
+  });
+  afterAll(() => server.close());
+
+  /** A protected path in random letter case, with an optional trailing slash, query or segment. */
+  const protectedPath = fc
+    .tuple(
+      fc.constantFrom('/api/crawl', '/api/crawl/ping', '/api/ai/recipe', '/api/ai/image', '/api/requests/x.1', '/metrics', '/debug/actors', '/debug/inspector'),
+      fc.array(fc.boolean(), { minLength: 32, maxLength: 32 }),
+      fc.constantFrom('', '/', '?a=1', '/extra'),
+    )
+    .map(([p, upper, suffix]) => [...p].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('') + suffix);
+
+  it('answers 401 (or 404 for no route), never serves', async () => {
+    await fc.assert(
+      fc.asyncProperty(protectedPath, fc.constantFrom('GET', 'POST', 'PUT', 'OPTIONS', 'HEAD'), async (path, method) => {
+        const res = await rawRequest(server.baseUrl, { method, path, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{"url":"http://e.com","recipe_text":"x","s3_url":"s3://b/k"}' } : {}) });
+        expect([401, 404], `${method} ${path} → ${res.status}`).toContain(res.status);
+      }),
+      { numRuns: 300 },
+    );
+    expect(relay.submitted).toHaveLength(0);
+  }, 60_000);
+});

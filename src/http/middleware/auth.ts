@@ -3,7 +3,8 @@ import type { Middleware } from 'koa';
 import { RelayError } from '../../errors.ts';
 import type { RelayState } from '../context.ts';
 
-const PROTECTED = /^\/(?:api|metrics|debug)(?:\/|$)/;
+// Case-insensitive, as the routers match paths: /API/crawl must not slip past the check.
+const PROTECTED = /^\/(?:api|metrics|debug)(?:\/|$)/i;
 
 function matches(candidate: string, tokens: readonly Buffer[]): boolean {
   const given = Buffer.from(candidate);
@@ -16,7 +17,8 @@ function matches(candidate: string, tokens: readonly Buffer[]): boolean {
 export function bearerAuth(tokens: readonly string[]): Middleware<RelayState> {
   const accepted = tokens.map((t) => Buffer.from(t));
   return async (ctx, next) => {
-    if (accepted.length > 0 && PROTECTED.test(ctx.path)) {
+    const route = ctx.state.route;
+    if (accepted.length > 0 && (PROTECTED.test(ctx.path) || (route !== undefined && PROTECTED.test(route)))) {
       const header = ctx.get('authorization');
       const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
       if (!token || !matches(token, accepted)) {
