@@ -44,15 +44,21 @@ export async function readJsonBody(ctx: Context, limit: number, options: { optio
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      ctx.set('Connection', 'close');
-      ctx.req.unpipe();
-      ctx.req.resume();
-      throw new RelayError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
+  try {
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        ctx.set('Connection', 'close');
+        ctx.req.unpipe();
+        ctx.req.resume();
+        throw new RelayError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof RelayError) throw err;
+    // The client went away mid-body: its fault, not an internal error.
+    throw new RelayError('INVALID_REQUEST', 'the connection closed before the body was complete');
   }
   let text: string;
   try {

@@ -1,8 +1,11 @@
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJsonContentType } from '../../src/http/body.ts';
 import { clientTimeout, prefersAsync } from '../../src/http/routes/api.ts';
 import { continueTrace, formatTraceparent } from '../../src/http/trace.ts';
 import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
+import { waitFor } from '../support/relay-harness.ts';
 
 describe('isJsonContentType', () => {
   it.each([['application/json'], ['application/json;charset=utf-8'], [' APPLICATION/JSON '], ['application/vnd.api+json'], ['text/x.y+json; q=1']])('accepts %s', (type) => {
@@ -86,5 +89,29 @@ describe('reading a JSON body', () => {
       rawRequest(server.baseUrl, { method: 'POST', path: '/api/crawl', headers: { 'content-type': 'application/json', prefer }, body: '{"url":"http://e.com"}' });
     expect((await crawl('handling=lenient, respond-async')).status).toBe(202);
     expect((await crawl('x-respond-async')).status).toBe(200);
+  });
+});
+
+describe('a client that goes away mid-body', () => {
+  it('is counted as INVALID_REQUEST, not as an internal error', async () => {
+    const { app, metrics } = fakeApp();
+    const server = await listen(app);
+    try {
+      const { port } = new URL(server.baseUrl);
+      const headers = { 'content-type': 'application/json', 'content-length': '100', expect: '100-continue' };
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/api/ai/recipe', headers });
+      req.on('error', () => {});
+      req.flushHeaders();
+      // 100 Continue: the relay has the request and waits for its body; send part of it and go away.
+      await once(req, 'continue');
+      req.write('{"recipe_text":');
+      await new Promise((r) => setTimeout(r, 50));
+      req.destroy();
+      const outcomes = async () => (await metrics.requests.get()).values.map((v) => v.labels.outcome);
+      await waitFor(async () => (await outcomes()).length > 0, 5_000, 'the aborted request to be counted');
+      expect(await outcomes()).toEqual(['INVALID_REQUEST']);
+    } finally {
+      await server.close();
+    }
   });
 });
