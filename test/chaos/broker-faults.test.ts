@@ -9,8 +9,8 @@ import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { type PrivateBroker, startPrivateBroker } from '../support/private-broker.ts';
 import { postJson, startRelay, uniqueQueues, waitFor } from '../support/relay-harness.ts';
 import { withChannel } from '../support/scripted-worker.ts';
-import { emptyTally, report, runLoad, sleep, type Tally } from './load.ts';
-import { logger, pollReadiness, startStack } from './stack.ts';
+import { emptyTally, recipeRequest, report, runLoad, sleep, type Tally } from './load.ts';
+import { brokerAcceptsAt, logger, pollReadiness, startStack } from './stack.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,6 +30,7 @@ function freePort(): Promise<number> {
  */
 
 const ALLOWED = ['200', '503 BROKER_UNAVAILABLE', '504 TIMEOUT'];
+const ALARM_DEADLINE_MS = 25_000;
 
 function statusesSeen(tally: Tally): string[] {
   const seen = Object.keys(tally.other);
@@ -146,27 +147,37 @@ describe('the relay under broker faults', () => {
     const stack = await startStack({ label: 'stop-app', relayUrl: broker.url, workerUrl: broker.url });
     const readiness = pollReadiness(stack.relay.baseUrl);
     let downAt = 0;
+    let startingAt = 0;
     let upAt = 0;
     try {
       let done = false;
       const during = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, deadlineMs: 3_000, until: () => done });
       await sleep(300);
+      let backAt = Promise.resolve(0);
       try {
         await broker.ctl('stop_app');
         downAt = Date.now();
         await sleep(5_000);
       } finally {
+        startingAt = Date.now();
+        backAt = brokerAcceptsAt(broker.url);
         await broker.ctl('start_app');
         upAt = Date.now();
       }
-      await waitFor(() => readiness.samples.some((s) => s.at > upAt && s.status === 200), 10_000, '/readyz 200 after the broker started');
-      const readyAt = readiness.samples.find((s) => s.at > upAt && s.status === 200)!.at;
+      const recoveredAt = await backAt;
+      await waitFor(() => readiness.samples.some((s) => s.at > recoveredAt && s.status === 200), 10_000, '/readyz 200 after the broker started');
+      const readyAt = readiness.samples.find((s) => s.at > recoveredAt && s.status === 200)!.at;
       done = true;
       const duringTally = await during;
       const after = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, total: 100, deadlineMs: 5_000 });
       await readiness.stop();
-      const whileDown = readiness.samples.filter((s) => s.at > downAt + 200 && s.at < upAt);
-      report('stop-app-during', duringTally, { readyzWhileDown: [...new Set(whileDown.map((s) => s.status))].join(','), readyMsAfterStartApp: readyAt - upAt });
+      // Probes sent well after the app stopped and before it was asked to start.
+      const whileDown = readiness.samples.filter((s) => s.at > downAt + 500 && s.at < startingAt);
+      report('stop-app-during', duringTally, {
+        readyzWhileDown: [...new Set(whileDown.map((s) => s.status))].join(','),
+        readyMsAfterBrokerBack: readyAt - recoveredAt,
+        startAppCliMs: upAt - startingAt,
+      });
       report('stop-app-after', after);
       expect(duringTally.hung).toBe(0);
       expect(ALLOWED).toEqual(expect.arrayContaining(statusesSeen(duringTally)));
@@ -181,22 +192,32 @@ describe('the relay under broker faults', () => {
   });
 
   it('pauses publishing under a memory alarm, is not ready, and loses nothing once it clears', async () => {
-    const stack = await startStack({ label: 'alarm', relayUrl: broker.url, workerUrl: broker.url });
+    // Deadlines long enough to outlast the alarm and the slow CLI calls around it: the target is all 200.
+    const stack = await startStack({ label: 'alarm', relayUrl: broker.url, workerUrl: broker.url, env: { AI_TIMEOUT_MS: '30000' } });
     const readiness = pollReadiness(stack.relay.baseUrl);
     try {
       let done = false;
       const load = { tally: emptyTally(), running: Promise.resolve(emptyTally()) };
-      load.running = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, deadlineMs: 10_000, until: () => done, tally: load.tally });
+      load.running = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, deadlineMs: ALARM_DEADLINE_MS, until: () => done, tally: load.tally });
       await sleep(300);
       let blockedAt = 0;
       let outboxPeak = 0;
       let extra: Promise<Tally> | undefined;
       try {
         await broker.ctl('set_vm_memory_high_watermark', '0');
-        await waitFor(() => stack.relayState() === 'blocked', 5_000, 'the relay to see connection.blocked');
+        // The broker blocks a connection when it next publishes, and the worker's replies may be
+        // blocked first: keep a request going every 200 ms until the relay sees it.
+        const trickle: Array<Promise<void>> = [];
+        for (let i = 0; i < 50 && stack.relayState() !== 'blocked'; i++) {
+          trickle.push(recipeRequest(stack.relay.baseUrl, ALARM_DEADLINE_MS, load.tally));
+          await sleep(200);
+        }
+        extra = Promise.all(trickle).then(() => load.tally);
+        expect(stack.relayState()).toBe('blocked');
         blockedAt = Date.now();
         // New requests while blocked wait in the outbox.
-        extra = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, total: 20, deadlineMs: 10_000, tally: load.tally });
+        const batch = runLoad({ baseUrl: stack.relay.baseUrl, clients: 20, total: 20, deadlineMs: ALARM_DEADLINE_MS, tally: load.tally });
+        extra = Promise.all([extra, batch]).then(() => load.tally);
         for (let i = 0; i < 30; i++) {
           outboxPeak = Math.max(outboxPeak, stack.relay.relay.outbox);
           await sleep(50);

@@ -1,3 +1,4 @@
+import amqp from 'amqplib';
 import { pino } from 'pino';
 import { brokerStateOf } from '../../src/actors/broker/broker.machine.ts';
 import { aiHandler } from '../../src/workers/ai.ts';
@@ -68,17 +69,35 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 }
 
+/** The first time an AMQP connection to `url` succeeds (polled every 50 ms, for at most 30 s). */
+export async function brokerAcceptsAt(url: string): Promise<number> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await amqp.connect(url, { timeout: 1_000 }).then(
+      async (connection) => {
+        await connection.close().catch(() => {});
+        return true;
+      },
+      () => false,
+    );
+    if (ok) return Date.now();
+    await sleep(50);
+  }
+  throw new Error(`the broker at ${new URL(url).host} did not come back within 30 s`);
+}
+
 /** Polls GET /readyz every 50 ms until stopped; keeps every answer with its time. */
 export function pollReadiness(baseUrl: string): { samples: Array<{ at: number; status: number }>; stop(): Promise<void> } {
   const samples: Array<{ at: number; status: number }> = [];
   let running = true;
   const loop = (async () => {
     for (let i = 0; running && i < 2_000; i++) {
+      // The time a probe was sent, not answered: under load an answer can come long after.
+      const at = Date.now();
       const status = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1_000) }).then(
         (r) => r.status,
         () => 0,
       );
-      samples.push({ at: Date.now(), status });
+      samples.push({ at, status });
       await sleep(50);
     }
   })();

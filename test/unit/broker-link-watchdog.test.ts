@@ -7,9 +7,9 @@ describe('dead link detection', () => {
   afterEach(() => void vi.useRealTimers());
 
   it('declares a silent link dead within two heartbeats', () => {
-    const socket = { bytesRead: 0 } as Socket;
+    const socket = { bytesRead: 0 };
     const dead: number[] = [];
-    watchLink(socket, 1, (ms) => dead.push(ms));
+    watchLink(socket as unknown as Socket, 1, (ms) => dead.push(ms));
     vi.advanceTimersByTime(1_400);
     expect(dead).toEqual([]);
     vi.advanceTimersByTime(600);
@@ -19,9 +19,9 @@ describe('dead link detection', () => {
   });
 
   it('keeps a link alive while bytes arrive (the broker’s heartbeat frames)', () => {
-    const socket = { bytesRead: 0 } as Socket;
+    const socket = { bytesRead: 0 };
     const dead: number[] = [];
-    watchLink(socket, 1, (ms) => dead.push(ms));
+    watchLink(socket as unknown as Socket, 1, (ms) => dead.push(ms));
     for (let i = 0; i < 20; i++) {
       socket.bytesRead += 8;
       vi.advanceTimersByTime(500);
@@ -30,9 +30,9 @@ describe('dead link detection', () => {
   });
 
   it('stops watching when told to', () => {
-    const socket = { bytesRead: 0 } as Socket;
+    const socket = { bytesRead: 0 };
     const dead: number[] = [];
-    const stop = watchLink(socket, 1, (ms) => dead.push(ms));
+    const stop = watchLink(socket as unknown as Socket, 1, (ms) => dead.push(ms));
     stop();
     vi.advanceTimersByTime(5_000);
     expect(dead).toEqual([]);
