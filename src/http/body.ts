@@ -19,6 +19,26 @@ function decoderFor(contentType: string): TextDecoder {
   }
 }
 
+/** Deeper JSON than this is refused: serialising it again for the worker would overflow the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests more than `limit` arrays and objects inside each other (counted without recursion). */
+function depthExceeds(value: unknown, limit: number): boolean {
+  let level: unknown[] = [value];
+  for (let depth = 1; ; depth += 1) {
+    const next: unknown[] = [];
+    let containers = false;
+    for (const item of level) {
+      if (typeof item !== 'object' || item === null) continue;
+      containers = true;
+      for (const child of Array.isArray(item) ? item : Object.values(item)) next.push(child);
+    }
+    if (!containers) return false;
+    if (depth > limit) return true;
+    level = next;
+  }
+}
+
 /**
  * Reads a JSON body of at most `limit` bytes. A body over the limit is refused as soon as its
  * declared length or the bytes read so far exceed it: it is never buffered in full.
@@ -70,9 +90,14 @@ export async function readJsonBody(ctx: Context, limit: number, options: { optio
     if (options.optional) return undefined;
     throw new RelayError('INVALID_REQUEST', 'the request body is empty; send a JSON object');
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new RelayError('INVALID_REQUEST', 'the body is not valid JSON');
   }
+  if (depthExceeds(body, MAX_JSON_DEPTH)) {
+    throw new RelayError('INVALID_REQUEST', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return body;
 }

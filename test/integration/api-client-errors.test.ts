@@ -88,6 +88,14 @@ describe('client errors through the real relay', () => {
     expect(res.json.error.message).toContain(field);
   });
 
+  it('answers a body nested too deeply to pass on with 400, not 500', async () => {
+    const before = worker.received.length;
+    const depth = 5_000;
+    const res = await req({ method: 'POST', path: '/api/crawl', headers: json, body: `{"url":"http://e.com","deep":${'['.repeat(depth)}${']'.repeat(depth)}}` });
+    expectError(res, 400, 'INVALID_REQUEST');
+    expect(worker.received.length).toBe(before);
+  });
+
   it('answers an oversize body with 413, with Content-Length, before reading it', async () => {
     const res = await streamHugeBody(relay.baseUrl, '/api/ai/recipe', 64 * 1024 * 1024, true);
     expect(res.status).toBe(413);

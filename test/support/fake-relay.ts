@@ -36,6 +36,8 @@ export class FakeRelay implements RelayPort {
 
   submit(spec: RequestSpec): SubmittedRequest {
     const correlationId = spec.correlationId ?? this.newCorrelationId();
+    // As the real relay does when it builds the message: what cannot be serialised fails here.
+    JSON.stringify(spec.body);
     const recorded = { ...spec, correlationId };
     this.submitted.push(recorded);
     this.live += 1;

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isJsonContentType } from '../../src/http/body.ts';
+import { isJsonContentType, MAX_JSON_DEPTH } from '../../src/http/body.ts';
 import { clientTimeout, prefersAsync } from '../../src/http/routes/api.ts';
 import { continueTrace, formatTraceparent } from '../../src/http/trace.ts';
 import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
@@ -113,5 +113,29 @@ describe('a client that goes away mid-body', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('deeply nested JSON', () => {
+  const nested = (depth: number) => `{"url":"http://e.com","deep":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+  let server: Awaited<ReturnType<typeof listen>>;
+  const relay = new FakeRelay();
+  beforeAll(async () => {
+    server = await listen(fakeApp({ relay, maxBodyBytes: 1_048_576 }).app);
+  });
+  afterAll(() => server.close());
+  const post = (body: string) => rawRequest(server.baseUrl, { method: 'POST', path: '/api/crawl', headers: { 'content-type': 'application/json' }, body });
+
+  it('refuses a body nested deeper than MAX_JSON_DEPTH with 400 (it could not be serialised again)', async () => {
+    const res = await post(nested(200_000));
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining(String(MAX_JSON_DEPTH)) });
+    expect((await post(nested(MAX_JSON_DEPTH))).status).toBe(400);
+  });
+
+  it('accepts nesting up to the limit and wide bodies', async () => {
+    expect((await post(nested(MAX_JSON_DEPTH - 1))).status).toBe(200);
+    const wide = JSON.stringify({ url: 'http://e.com', items: Array.from({ length: 150_000 }, (_, i) => i) });
+    expect((await post(wide)).status).toBe(200);
   });
 });
