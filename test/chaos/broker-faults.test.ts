@@ -259,7 +259,12 @@ describe('the relay under broker faults', () => {
       const tally = await load;
       const after = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 10, total: 50, deadlineMs: 5_000 });
       const reconnects = stack.relay.relay.actors().broker.reconnects - reconnectsBefore;
-      report('channel-error', tally, { connectionDrops: reconnects, afterOk: after.ok, afterSent: after.sent });
+      // How many times each channel was opened again on the same connection.
+      const relayReopens = Object.fromEntries(stack.relay.relay.broker.getSnapshot().context.epochs);
+      const workerReopens = Object.fromEntries(stack.worker.broker.getSnapshot().context.epochs);
+      report('channel-error', tally, { connectionDrops: reconnects, relayReopens: JSON.stringify(relayReopens), workerReopens: JSON.stringify(workerReopens), afterOk: after.ok, afterSent: after.sent });
+      expect(relayReopens).toMatchObject({ ai: expect.any(Number), crawl: expect.any(Number) });
+      expect(workerReopens).toMatchObject({ work: expect.any(Number) });
       expect(reconnects).toBe(0);
       expect(tally.hung).toBe(0);
       expect(statusesSeen(tally)).toEqual(['200']);

@@ -55,6 +55,8 @@ interface OpenChannel {
   readonly spec: ChannelSpec;
   /** undefined while the channel is being (re)opened: publishes are dropped, the machine sends them again on channelReset. */
   current: ConfirmChannel | undefined;
+  /** The same channel, from the moment its consumers may deliver: acknowledgements go here. */
+  acking: ConfirmChannel | undefined;
   /** Which opening of this channel `current` is (0 = the first); delivery tags are only valid within one. */
   epoch: number;
   opened: number;
@@ -165,8 +167,9 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
       if (id) sendBack({ type: 'amqp.returned', id, replyText: (msg.fields as unknown as { replyText?: string }).replyText ?? 'unroutable' });
     });
     ch.on('close', () => {
-      if (stopping || finished || connection !== model || open.current !== ch) return;
+      if (stopping || finished || connection !== model || open.acking !== ch) return;
       open.current = undefined;
+      open.acking = undefined;
       open.draining = false;
       open.held = [];
       const reason = open.lastError ?? 'channel closed by the broker';
@@ -176,8 +179,9 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     });
     await ch.prefetch(spec.prefetch);
     await declareQueues(model, spec.queues, spec.consume, log);
-    // Current before consuming: a delivery may be acknowledged before `consume` resolves.
-    open.current = ch;
+    // Ackable before consuming: a delivery may be acknowledged before `consume` resolves. Publishing
+    // only once consuming: what the machine sends meanwhile it sends again on channelReset.
+    open.acking = ch;
     open.epoch = epoch;
     for (const queue of spec.consume) {
       await ch.consume(queue, (msg) => {
@@ -191,6 +195,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
         ch.close().catch(() => {});
       });
     }
+    open.current = ch;
     return epoch;
   };
 
@@ -242,7 +247,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     model.on('blocked', (reason: string) => sendBack({ type: 'amqp.blocked', reason, generation }));
     model.on('unblocked', () => sendBack({ type: 'amqp.unblocked', generation }));
     for (const spec of input.topology.channels) {
-      channels.set(spec.name, { spec, current: undefined, epoch: 0, opened: 0, lastError: undefined, draining: false, held: [] });
+      channels.set(spec.name, { spec, current: undefined, acking: undefined, epoch: 0, opened: 0, lastError: undefined, draining: false, held: [] });
     }
     try {
       for (const open of channels.values()) await openChannel(model, open);
@@ -260,7 +265,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     const model = connection;
     if (model) {
       for (const open of channels.values()) {
-        const ch = open.current;
+        const ch = open.acking;
         if (!ch) continue;
         await bounded(ch.waitForConfirms().catch(() => {}), CLOSE_TIMEOUT_MS);
         await bounded(ch.close().catch(() => {}), CLOSE_TIMEOUT_MS);
@@ -280,9 +285,9 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
         // (and acknowledging it would close the channel): that delivery is redelivered anyway.
         if (command.generation !== generation) break;
         const open = channels.get(command.channel);
-        if (!open?.current || (command.channelEpoch ?? 0) !== open.epoch) break;
+        if (!open?.acking || (command.channelEpoch ?? 0) !== open.epoch) break;
         try {
-          open.current.ack({ fields: { deliveryTag: command.deliveryTag } } as Message);
+          open.acking.ack({ fields: { deliveryTag: command.deliveryTag } } as Message);
         } catch {
           // closing channel: the delivery is redelivered
         }
