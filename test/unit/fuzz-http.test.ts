@@ -32,6 +32,10 @@ const jsonBody = fc.oneof(
   fc.record({ s3_url: fc.oneof(fc.webUrl(), fc.string()), description: fc.oneof(fc.string(), fc.boolean()) }, { requiredKeys: [] }),
   fc.jsonValue(),
 ).map((v) => JSON.stringify(v) ?? 'null');
+/** Deep nesting inside an otherwise valid body: it must be refused, not overflow the stack later. */
+const deepBody = fc
+  .tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('[', '{"a":'))
+  .map(([depth, open]) => `{"url":"http://e.com","recipe_text":"x","s3_url":"s3://b/k","deep":${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}}`);
 const body = fc.option(fc.oneof(jsonBody, fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 2_000 }).map((b) => Buffer.from(b))), { nil: undefined });
 const headers = fc.record(
   {
@@ -159,5 +163,23 @@ describe('with API_TOKENS no protected route answers without a token', () => {
       { numRuns: 300 },
     );
     expect(relay.submitted).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('nesting at any depth', () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    server = await listen(fakeApp({ maxBodyBytes: 1_048_576 }).app);
+  });
+  afterAll(() => server.close());
+
+  it('is served or refused with 400, never a 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(deepBody, fc.constantFrom('/api/crawl', '/api/crawl/ping', '/api/ai/recipe', '/api/ai/image'), async (body, path) => {
+        const res = await rawRequest(server.baseUrl, { method: 'POST', path, headers: { 'content-type': 'application/json' }, body });
+        expect([200, 202, 400], `${path} → ${res.status} ${res.text.slice(0, 100)}`).toContain(res.status);
+      }),
+      { numRuns: 100 },
+    );
   }, 60_000);
 });
