@@ -115,6 +115,8 @@ describe('the relay under broker faults', () => {
     try {
       let done = false;
       const load = runLoad({ baseUrl: stack.relay.baseUrl, clients: 10, deadlineMs: 8_000, until: () => done });
+      // Deadlines shorter than the outage: answered 503 or 504 in time, never left hanging.
+      const short = runLoad({ baseUrl: stack.relay.baseUrl, clients: 5, deadlineMs: 1_500, until: () => done });
       await sleep(300);
       const holeAt = Date.now();
       proxy.blackHole(true);
@@ -132,7 +134,11 @@ describe('the relay under broker faults', () => {
       await sleep(500);
       done = true;
       const tally = await load;
+      const shortTally = await short;
       report('black-hole', tally, { heartbeatS: 1, detectedMs, recoveredMs });
+      report('black-hole-short-deadlines', shortTally, { deadlineMs: 1_500 });
+      expect(shortTally.hung).toBe(0);
+      expect(ALLOWED).toEqual(expect.arrayContaining(statusesSeen(shortTally)));
       expect(detectedMs).toBeDefined();
       expect(tally.hung).toBe(0);
       expect(ALLOWED).toEqual(expect.arrayContaining(statusesSeen(tally)));
@@ -312,6 +318,48 @@ describe('the relay under broker faults', () => {
       expect(tally.sent).toBe(50);
       expect(statusesSeen(tally)).toEqual(['200']);
       expect(code, stderr).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await worker.stop();
+    }
+  });
+
+  it('exits at once on a second signal while draining', async () => {
+    const queues = uniqueQueues('second-signal');
+    const worker = startWorker({
+      name: 'chaos-second-signal-worker',
+      urls: [broker.url],
+      queues: [{ name: queues.AI_QUEUE_NAME!, durable: true, declare: true }],
+      handle: async (request) => {
+        await sleep(8_000);
+        return aiHandler(request);
+      },
+      logger,
+    });
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+      env: { ...process.env, ...queues, RABBITMQ_URL: broker.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '30000' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(async () => (await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 0)) === 200, 30_000, 'the spawned relay to be ready');
+      const slow = recipeRequest(baseUrl, 10_000, emptyTally());
+      await waitFor(
+        async () => ((await (await fetch(`${baseUrl}/debug/actors`)).json()) as { requests: unknown[] }).requests.length >= 1,
+        5_000,
+        'a request in flight',
+      );
+      child.kill('SIGTERM');
+      await sleep(300);
+      const secondAt = Date.now();
+      child.kill('SIGTERM');
+      const code = await Promise.race([exited, sleep(5_000).then(() => 'still running' as const)]);
+      report('second-signal', emptyTally(), { exitCode: code, exitMsAfterSecondSignal: Date.now() - secondAt });
+      // Drained, it would have waited for the 8 s worker; a second signal does not.
+      expect(code).not.toBe('still running');
+      await slow;
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await worker.stop();
