@@ -110,6 +110,29 @@ describe('the relay under broker faults', () => {
     }
   });
 
+  it('keeps requests in a bounded outbox while disconnected and answers 503 at once beyond it', async () => {
+    const stack = await startStack({ label: 'outbox', relayUrl: proxy.urlFor(broker.url), workerUrl: broker.url, env: { MAX_BUFFERED_REQUESTS: '5' } });
+    try {
+      // Down and unreachable: new connection attempts hang in the black hole.
+      proxy.blackHole(true);
+      proxy.cutAll();
+      await waitFor(() => stack.relayState() !== 'connected', 5_000, 'the relay to notice the cut');
+      const buffered = emptyTally();
+      const waiting = runLoad({ baseUrl: stack.relay.baseUrl, clients: 5, total: 5, deadlineMs: 8_000, tally: buffered });
+      await waitFor(() => stack.relay.relay.outbox === 5, 5_000, 'five requests in the outbox');
+      const overflow = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 10, total: 10, deadlineMs: 8_000 });
+      proxy.blackHole(false);
+      await waiting;
+      report('outbox-full', overflow, { outboxLimit: 5 });
+      report('outbox-buffered', buffered);
+      expect(statusesSeen(overflow)).toEqual(['503 BROKER_UNAVAILABLE']);
+      expect(statusesSeen(buffered)).toEqual(['200']);
+    } finally {
+      proxy.blackHole(false);
+      await stack.stop();
+    }
+  });
+
   it('detects a black-holed link within two heartbeats and recovers without a hung request', async () => {
     const stack = await startStack({ label: 'blackhole', relayUrl: proxy.urlFor(broker.url), workerUrl: broker.url, heartbeatSeconds: 1 });
     try {
