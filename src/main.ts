@@ -3,7 +3,7 @@ import { createInspection } from './actors/inspect.ts';
 import { Relay } from './actors/relay.ts';
 import { ResultStore } from './actors/results.ts';
 import { ConfigError, loadConfig, redactUrl } from './config/index.ts';
-import { createApp } from './http/app.ts';
+import { answerClientError, createApp } from './http/app.ts';
 import { createLogger } from './log.ts';
 import { RelayMetrics } from './metrics.ts';
 
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     isDraining: () => draining,
   });
   const server = createServer(app.callback());
+  server.on('clientError', answerClientError(() => relay.newCorrelationId()));
   server.keepAliveTimeout = 65_000;
   server.listen(config.http.port, config.http.host, () => {
     logger.info(

@@ -7,7 +7,7 @@ import { createInspection, type Inspection } from '../../src/actors/inspect.ts';
 import { Relay } from '../../src/actors/relay.ts';
 import { ResultStore } from '../../src/actors/results.ts';
 import { type Config, loadConfig } from '../../src/config/index.ts';
-import { createApp } from '../../src/http/app.ts';
+import { answerClientError, createApp } from '../../src/http/app.ts';
 import type { Logger } from '../../src/log.ts';
 import { RelayMetrics } from '../../src/metrics.ts';
 
@@ -40,6 +40,8 @@ export interface RelayOptions {
   readonly amqpUrl: string;
   readonly env?: Record<string, string>;
   readonly logger?: Logger;
+  /** false: return without waiting for a broker connection (for a relay pointed at a dead port). */
+  readonly waitForBroker?: boolean;
 }
 
 /** The relay in this process, on an ephemeral port, as main.ts composes it. */
@@ -62,6 +64,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     isDraining: () => draining,
   });
   const server: Server = createServer(app.callback());
+  server.on('clientError', answerClientError(() => relay.newCorrelationId()));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -91,7 +94,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       return drained;
     },
   };
-  await running.ready();
+  if (options.waitForBroker !== false) await running.ready();
   return running;
 }
 
