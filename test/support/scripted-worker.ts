@@ -1,4 +1,4 @@
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 
 /** What a scripted worker does with one request. */
 export type Script =
@@ -69,12 +69,17 @@ export async function startScriptedWorker(
   };
 }
 
-/** A raw connection for tests that publish or inspect directly; delete the queues a file made. */
-export async function withChannel<T>(url: string, use: (channel: Channel) => Promise<T>): Promise<T> {
+/**
+ * A raw confirm channel for tests that publish or inspect directly. Whatever `use` published is
+ * confirmed before the connection closes, so no test message is lost on the way out.
+ */
+export async function withChannel<T>(url: string, use: (channel: ConfirmChannel) => Promise<T>): Promise<T> {
   const connection = await amqp.connect(url);
   try {
-    const channel = await connection.createChannel();
-    return await use(channel);
+    const channel = await connection.createConfirmChannel();
+    const result = await use(channel);
+    await channel.waitForConfirms();
+    return result;
   } finally {
     await connection.close().catch(() => {});
   }
