@@ -1,75 +1,46 @@
-import { createServer } from 'node:http';
-import { createInspection } from './actors/inspect.ts';
-import { Relay } from './actors/relay.ts';
-import { ResultStore } from './actors/results.ts';
-import { ConfigError, loadConfig, redactUrl } from './config/index.ts';
-import { answerClientError, createApp } from './http/app.ts';
+import { ConfigError, type Config, loadConfig, redactUrl } from './config/index.ts';
 import { createLogger } from './log.ts';
-import { RelayMetrics } from './metrics.ts';
+import { startRelayService } from './service.ts';
 
-/** Composition root: config → logger → actors → HTTP; SIGTERM/SIGINT drain, a second signal exits at once. */
-async function main(): Promise<void> {
-  let config;
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`amqp-relay: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`amqp-relay: ${err.message}\n`);
+    process.exit(2);
   }
+}
+
+/** `npm start`: config → logger → service; SIGTERM/SIGINT drain, a second signal exits at once. */
+async function main(): Promise<void> {
+  const config = configOrExit();
   const logger = createLogger(config.log);
-  const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { telemetry: config.telemetry });
-  const metrics = new RelayMetrics();
-  const relay = new Relay({ config, logger, metrics, ...(inspection.inspect ? { inspect: inspection.inspect } : {}) }).start();
-  metrics.outboxSize = () => relay.outbox;
-  const results = new ResultStore(config.resultTtlMs);
-  let draining = false;
-  const app = createApp({
-    relay,
-    results,
-    metrics,
-    logger,
-    maxBodyBytes: config.http.maxBodyBytes,
-    apiTokens: config.http.apiTokens,
-    live: inspection.live,
-    isDraining: () => draining,
-  });
-  const server = createServer(app.callback());
-  server.on('clientError', answerClientError(() => relay.newCorrelationId()));
-  server.keepAliveTimeout = 65_000;
-  server.listen(config.http.port, config.http.host, () => {
-    logger.info(
-      { port: config.http.port, host: config.http.host, instanceId: config.instanceId, brokers: config.amqp.urls.map(redactUrl) },
-      'amqp-relay listening',
-    );
-  });
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'HTTP server failed');
+  const service = await startRelayService(config, logger, { port: config.http.port, host: config.http.host }).catch((err: unknown) => {
+    logger.fatal({ err }, 'amqp-relay could not start');
     process.exit(1);
   });
+  logger.info(
+    { port: service.port, host: config.http.host, instanceId: config.instanceId, brokers: config.amqp.urls.map(redactUrl) },
+    'amqp-relay listening',
+  );
 
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (draining) {
+    if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    draining = true;
-    logger.info({ signal, inFlight: relay.inFlight }, 'shutting down: draining requests in flight');
-    server.close();
-    server.closeIdleConnections();
-    const drained = await relay.drain(config.shutdownTimeoutMs);
-    if (!drained) logger.warn({ inFlight: relay.inFlight }, 'shutdown timeout: requests still in flight');
-    await relay.stop();
-    inspection.stop();
-    server.closeAllConnections();
+    stopping = true;
+    logger.info({ signal, inFlight: service.relay.inFlight }, 'shutting down: draining requests in flight');
+    const drained = await service.drain(config.shutdownTimeoutMs);
+    if (!drained) logger.warn({ inFlight: service.relay.inFlight }, 'shutdown timeout: requests still in flight');
     logger.info('stopped');
     logger.flush();
     process.exit(0);
   };
-  process.on('SIGTERM', (s) => void shutdown(s));
-  process.on('SIGINT', (s) => void shutdown(s));
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
 }
 
 void main();

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { createInspection, type Inspection } from '../../src/actors/inspect.ts';
-import { Relay } from '../../src/actors/relay.ts';
-import { ResultStore } from '../../src/actors/results.ts';
+import type { Inspection } from '../../src/actors/inspect.ts';
+import type { Relay } from '../../src/actors/relay.ts';
 import { type Config, loadConfig } from '../../src/config/index.ts';
-import { answerClientError, createApp } from '../../src/http/app.ts';
 import type { Logger } from '../../src/log.ts';
-import { RelayMetrics } from '../../src/metrics.ts';
+import type { RelayMetrics } from '../../src/metrics.ts';
+import { startRelayService } from '../../src/service.ts';
 
 /** Queue names of their own for one test file, so files can run side by side. */
 export function uniqueQueues(label: string): Record<string, string> {
@@ -44,55 +40,21 @@ export interface RelayOptions {
   readonly waitForBroker?: boolean;
 }
 
-/** The relay in this process, on an ephemeral port, as main.ts composes it. */
+/** The relay in this process, on an ephemeral port, composed as `npm start` composes it. */
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const config = loadConfig({ RABBITMQ_URL: options.amqpUrl, RECONNECT_BASE_MS: '50', RECONNECT_MAX_MS: '1000', ...options.env });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const inspection = await createInspection(config.inspect, logger, { telemetry: config.telemetry });
-  const metrics = new RelayMetrics({ collectDefault: false });
-  const relay = new Relay({ config, logger, metrics, ...(inspection.inspect ? { inspect: inspection.inspect } : {}) }).start();
-  metrics.outboxSize = () => relay.outbox;
-  let draining = false;
-  const app = createApp({
-    relay,
-    results: new ResultStore(config.resultTtlMs),
-    metrics,
-    logger,
-    maxBodyBytes: config.http.maxBodyBytes,
-    apiTokens: config.http.apiTokens,
-    live: inspection.live,
-    isDraining: () => draining,
-  });
-  const server: Server = createServer(app.callback());
-  server.on('clientError', answerClientError(() => relay.newCorrelationId()));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const closeServer = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  const service = await startRelayService(config, logger, { port: 0, host: '127.0.0.1', processMetrics: false });
+  const { relay } = service;
   const running: RunningRelay = {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `http://127.0.0.1:${service.port}`,
     config,
     relay,
-    metrics,
-    inspection,
+    metrics: service.metrics,
+    inspection: service.inspection,
     ready: (timeoutMs = 10_000) => waitFor(() => relay.readiness().ready, timeoutMs, 'the relay to connect to the broker'),
-    stop: async () => {
-      await closeServer();
-      await relay.stop();
-      inspection.stop();
-    },
-    drainAndStop: async (timeoutMs) => {
-      draining = true;
-      server.close();
-      const drained = await relay.drain(timeoutMs);
-      await relay.stop();
-      server.closeAllConnections();
-      return drained;
-    },
+    stop: () => service.stop(),
+    drainAndStop: (timeoutMs) => service.drain(timeoutMs),
   };
   if (options.waitForBroker !== false) await running.ready();
   return running;
