@@ -69,9 +69,10 @@ export const brokerMachine = setup({
     },
     settleConfirm: ({ context, event, self }) => {
       if (event.type !== 'amqp.confirmed') return;
+      // Counted even when a reply that beat the confirm has already settled the entry.
+      context.observer?.published?.('confirmed');
       const entry = context.pending.get(event.id);
       if (!entry) return;
-      context.observer?.published?.('confirmed');
       if (entry.ackOnConfirm) ack(self, entry.ackOnConfirm);
       if (entry.expectReply) context.pending.mark(entry, 'confirmed');
       else context.pending.remove(event.id);
