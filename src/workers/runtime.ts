@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createActor } from 'xstate';
+import { type AnyActorRef, createActor } from 'xstate';
 import { type BrokerActorRef, brokerMachine } from '../actors/broker/broker.machine.ts';
 import type { Delivery, QueueSpec } from '../actors/broker/types.ts';
 import type { Logger } from '../log.ts';
@@ -43,7 +43,7 @@ function parse(content: Buffer): unknown {
  */
 export function startWorker(options: WorkerOptions): { broker: BrokerActorRef; stop(): Promise<void> } {
   const log = options.logger.child({ component: options.name });
-  const onDelivery = (delivery: Delivery, broker: { send(event: unknown): void }) => {
+  const onDelivery = (delivery: Delivery, broker: AnyActorRef) => {
     const request: WorkRequest = { body: parse(delivery.content), type: delivery.type, correlationId: delivery.correlationId, headers: delivery.headers };
     const started = performance.now();
     options
@@ -51,6 +51,8 @@ export function startWorker(options: WorkerOptions): { broker: BrokerActorRef; s
       .catch((err: unknown): WorkResult => ({ error: err instanceof Error ? err.message : String(err) }))
       .then((result) => {
         log.info({ correlationId: delivery.correlationId, type: delivery.type, ok: 'reply' in result, ms: Math.round(performance.now() - started) }, 'request handled');
+        // Stopped meanwhile: the unacknowledged request goes back to the queue for another worker.
+        if (broker.getSnapshot().status !== 'active') return;
         if (!delivery.replyTo) {
           broker.send({ type: 'broker.ack', delivery });
           return;

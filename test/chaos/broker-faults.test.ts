@@ -304,12 +304,16 @@ describe('the relay under broker faults', () => {
   });
   it('answers all 50 requests in flight and exits 0 on SIGTERM', async () => {
     const queues = uniqueQueues('sigterm');
+    let signal = () => {};
+    const signalled = new Promise<void>((resolve) => (signal = resolve));
     const worker = startWorker({
       name: 'chaos-sigterm-worker',
       urls: [broker.url],
       queues: [{ name: queues.AI_QUEUE_NAME!, durable: true, declare: true }],
       handle: async (request) => {
-        await sleep(1_000);
+        // Every request stays in flight until the signal has been sent (bounded).
+        await Promise.race([signalled, sleep(20_000)]);
+        await sleep(200);
         return aiHandler(request);
       },
       logger,
@@ -317,8 +321,9 @@ describe('the relay under broker faults', () => {
     });
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    // tsx itself rather than `npx tsx`: npx exits on the signal without passing on the relay's exit code.
-    const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+    // node with tsx's loader, as one process: `npx tsx` and `tsx` put wrapper processes in between
+    // that neither pass on the relay's own exit code reliably nor take the relay down with a SIGKILL.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, ...queues, RABBITMQ_URL: broker.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '10000' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -331,10 +336,12 @@ describe('the relay under broker faults', () => {
       const load = runLoad({ baseUrl, clients: 50, total: 50, deadlineMs: 10_000, tally });
       await waitFor(
         async () => ((await (await fetch(`${baseUrl}/debug/actors`)).json()) as { requests: unknown[] }).requests.length >= 50,
-        5_000,
+        20_000,
         '50 requests in flight',
       );
       child.kill('SIGTERM');
+      await sleep(200);
+      signal();
       await load;
       const code = await Promise.race([exited, sleep(15_000).then(() => 'still running' as const)]);
       report('sigterm', tally, { exitCode: code });
@@ -342,6 +349,7 @@ describe('the relay under broker faults', () => {
       expect(statusesSeen(tally)).toEqual(['200']);
       expect(code, stderr).toBe(0);
     } finally {
+      signal();
       if (child.exitCode === null) child.kill('SIGKILL');
       await worker.stop();
     }
@@ -361,13 +369,17 @@ describe('the relay under broker faults', () => {
     });
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, ...queues, RABBITMQ_URL: broker.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '30000' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(async () => (await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 0)) === 200, 30_000, 'the spawned relay to be ready');
+      await waitFor(async () => (await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 0)) === 200, 30_000, 'the spawned relay to be ready').catch((err: Error) => {
+        throw new Error(`${err.message}; its stderr: ${stderr.slice(-2_000)}`);
+      });
       const slow = recipeRequest(baseUrl, 10_000, emptyTally());
       await waitFor(
         async () => ((await (await fetch(`${baseUrl}/debug/actors`)).json()) as { requests: unknown[] }).requests.length >= 1,
