@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
  * RABBITMQ_URL (default: the local one). Ctrl-C stops both.
  */
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
-
 const children: ChildProcess[] = [here('./workers/main.ts'), here('./main.ts')].map((entry) =>
-  spawn(process.execPath, [tsx, entry], { stdio: 'inherit', env: process.env }),
+  // Own process groups: a Ctrl-C reaches each child once, through stopAll, not twice.
+  spawn(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit', env: process.env, detached: true }),
 );
 
 let exiting = false;

@@ -1,4 +1,5 @@
 import { ConfigError, type Config, loadConfig, redactUrl } from './config/index.ts';
+import { whenParentExits } from './lifecycle.ts';
 import { createLogger } from './log.ts';
 import { startRelayService } from './service.ts';
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  whenParentExits(() => void shutdown('parent exited'));
 }
 
 void main();

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../config/index.ts';
+import { whenParentExits } from '../lifecycle.ts';
 import { createLogger } from '../log.ts';
 import type { QueueSpec } from '../actors/broker/types.ts';
 import { aiHandler } from './ai.ts';
@@ -46,6 +47,7 @@ function main(): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  whenParentExits(() => stop('parent exited'));
 }
 
 main();
