@@ -302,6 +302,22 @@ describe('the relay under broker faults', () => {
       await stack.stop();
     }
   });
+  it('declares and consumes its reply queue again when someone deletes it, without dropping the connection', async () => {
+    const stack = await startStack({ label: 'reply-deleted', relayUrl: broker.url, workerUrl: broker.url });
+    try {
+      const before = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 5, total: 10, deadlineMs: 5_000 });
+      await withChannel(broker.url, (channel) => channel.deleteQueue(stack.relay.config.queues.reply));
+      await waitFor(() => (stack.relay.relay.broker.getSnapshot().context.epochs.get('ai') ?? 0) >= 1, 5_000, 'the AI channel to be reopened');
+      const after = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 5, total: 20, deadlineMs: 5_000 });
+      report('reply-queue-deleted', after, { connectionDrops: stack.relay.relay.actors().broker.reconnects });
+      expect(statusesSeen(before)).toEqual(['200']);
+      expect(statusesSeen(after)).toEqual(['200']);
+      expect(stack.relay.relay.actors().broker.reconnects).toBe(0);
+    } finally {
+      await stack.stop();
+    }
+  });
+
   it('answers all 50 requests in flight and exits 0 on SIGTERM', async () => {
     const queues = uniqueQueues('sigterm');
     let signal = () => {};
