@@ -166,6 +166,7 @@ describe('a relay on a three-node RabbitMQ cluster with quorum queues', () => {
     // 3. Once it has moved, every request is answered again.
     const after = tally(await runLoad({ total: 30, concurrency: 10, kinds: ['recipe', 'image'], targetOf: () => relay.baseUrl, site: site.base, tag, giveUpMs: 13_000, firstIndex: 90_000 }));
     report('30 AI requests after failover', after);
+    if (after.ok !== 30) report('queues after failover', { queues: await listQueues(victim === 1 ? 2 : 1), relayLog: relay.output.slice(-10) });
     expect(after).toMatchObject({ sent: 30, ok: 30 });
 
     // 4. A crawler starts now and finds the 30 parked requests: their results reach the async store.
@@ -192,5 +193,15 @@ describe('a relay on a three-node RabbitMQ cluster with quorum queues', () => {
     for (const p of parked) {
       expect(results.get(p.id), p.id).toMatchObject({ status: 'done', result: { url: p.url, title: p.title, status: 200 } });
     }
+
+    // 5. A relay that starts while the first node of its list is down connects to the next one.
+    const late = await startRelayProcess(`${tag}-late`, { ...common, RABBITMQ_URL: clusterUrls(victim), RECONNECT_MAX_MS: '1000' });
+    services.push(late);
+    const lateStarted = performance.now();
+    await waitUntilReady(late, 30_000);
+    const lateBroker = await brokerOf(late);
+    report('relay started with the dead node first', { connectedTo: lateBroker?.connectedTo, readyMs: Math.round(performance.now() - lateStarted) });
+    expect(nodeOfHost(lateBroker?.connectedTo)).not.toBe(victim);
+    expect((await runLoad({ total: 10, concurrency: 5, kinds: ['recipe'], targetOf: () => late.baseUrl, site: site.base, tag, giveUpMs: 13_000, firstIndex: 95_000 })).every((o) => o.matches)).toBe(true);
   });
 });

@@ -138,6 +138,7 @@ export function tally(outcomes: readonly Outcome[]): Record<string, number> {
     else if (o.status === 'connection') counts.connection!++;
     else if (o.status === 'hung') counts.hung!++;
     else counts.other!++;
+    if (o.code) counts[`code:${o.code}`] = (counts[`code:${o.code}`] ?? 0) + 1;
   }
   return counts;
 }
