@@ -4,6 +4,11 @@ import { pino } from 'pino';
 import type { RelayPort } from '../src/actors/relay.ts';
 import { ResultStore } from '../src/actors/results.ts';
 import { createApp } from '../src/http/app.ts';
+import type { RelayState } from '../src/http/context.ts';
+import { bearerAuth } from '../src/http/middleware/auth.ts';
+import { errorHandler } from '../src/http/middleware/errors.ts';
+import { requestLog } from '../src/http/middleware/request-log.ts';
+import { apiRouter } from '../src/http/routes/api.ts';
 import { RelayMetrics } from '../src/metrics.ts';
 import { load } from './load.ts';
 import { cpuSeconds, killAll, killChildrenOnExit, startChild } from './processes.ts';
@@ -12,7 +17,7 @@ import { exitWithParent } from './lifeline.ts';
 /**
  * CPU per request of the HTTP layer alone: createApp with a RelayPort that answers at once
  * (no actors, no broker), loaded by autocannon from this process; the server runs in a child.
- * Usage: node --import tsx bench/http-cost.ts [connections] [seconds] [app|koa|node]
+ * Usage: node --import tsx bench/http-cost.ts [connections] [seconds] [app|koa|node|router[+log][+errors][+auth]]
  */
 if (process.argv[2] === '--serve') {
   exitWithParent();
@@ -34,8 +39,18 @@ if (process.argv[2] === '--serve') {
     for await (const c of ctx.req as AsyncIterable<Buffer>) chunks.push(c);
     ctx.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   });
+  // Parts of the app's chain, to see which layer costs what.
+  const partial = new Koa<RelayState>();
+  const results = new ResultStore(60_000);
+  if (mode.includes('log')) partial.use(requestLog({ logger, metrics: new RelayMetrics(), newId: () => relay.newCorrelationId() }));
+  else partial.use(async (ctx, next) => ((ctx.state.correlationId = relay.newCorrelationId()), next()));
+  if (mode.includes('errors')) partial.use(errorHandler(logger));
+  if (mode.includes('auth')) partial.use(bearerAuth([]));
+  partial.use(apiRouter({ relay, results, maxBodyBytes: 1 << 20, isDraining: () => false }).routes());
   const server =
-    mode === 'node'
+    mode.startsWith('router')
+      ? createServer(partial.callback())
+      : mode === 'node'
       ? createServer((req, res) => {
           const chunks: Buffer[] = [];
           req.on('data', (c: Buffer) => chunks.push(c));

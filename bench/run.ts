@@ -22,14 +22,14 @@ const option = (name: string): string | undefined => argv.find((a) => a.startsWi
 const quick = args.has('--quick');
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const defaults = quick
-  ? { concurrencies: [16], seconds: 1, repeats: 1, warmupSeconds: 0.5, checks: 20 }
-  : { concurrencies: [1, 16, 128], seconds: 5, repeats: 2, warmupSeconds: 3, checks: 200 };
+  ? { concurrencies: [16], seconds: 1, repeats: 1, warmupSeconds: 0.25, checks: 20, targets: ['relay', 'raw+confirms'] }
+  : { concurrencies: [1, 16, 128], seconds: 5, repeats: 2, warmupSeconds: 3, checks: 200, targets: undefined };
 const plan = {
   ...defaults,
   concurrencies: option('concurrency')?.split(',').map(Number) ?? defaults.concurrencies,
   seconds: Number(option('seconds') ?? defaults.seconds),
   repeats: Number(option('repeats') ?? defaults.repeats),
-  targets: option('targets')?.split(','),
+  targets: option('targets')?.split(',') ?? defaults.targets,
   endpoints: option('endpoints')?.split(','),
 };
 
@@ -133,8 +133,9 @@ async function main(): Promise<void> {
   const env = { ...process.env, NODE_ENV: 'production' };
 
   const requestQueues = Object.values(queues).flatMap((x) => [x.recipe, x.crawl]);
+  // Everything starts at once (each declares the queues it uses); only then do we wait for all.
   const worker = startChild(nodeTs[0], [...nodeTs.slice(1), 'bench/echo-worker.ts', amqpUrl, '256', ...requestQueues], env, 'echo worker');
-  await worker.waitForLine(/^ready$/, 20_000);
+  const workerReady = worker.waitForLine(/^ready$/, 30_000);
 
   const relayPort = await freePort();
   const relayChild = startChild(
@@ -157,14 +158,18 @@ async function main(): Promise<void> {
   const rawTarget = async (name: 'raw+confirms' | 'raw', mode: string, qs: typeof queues.raw): Promise<Target> => {
     const port = await freePort();
     const child = startChild(nodeTs[0], [...nodeTs.slice(1), 'bench/raw-gateway.ts', amqpUrl, String(port), mode, qs.recipe, qs.crawl, qs.crawlResponse], env, name);
-    await child.waitForLine(/^ready$/, 20_000);
+    await child.waitForLine(/^ready$/, 30_000);
     return { name, baseUrl: `http://127.0.0.1:${port}`, pids: [child.pid], child };
   };
-  const rawConfirm = await rawTarget('raw+confirms', 'confirm', queues.rawConfirm);
-  const rawPlain = await rawTarget('raw', 'plain', queues.raw);
-  await waitUntil('the relay to be ready', 30_000, async () => (await fetch(`${relayUrl}/readyz`)).status === 200);
+  const wanted = (name: Target['name']) => !plan.targets || plan.targets.includes(name);
+  const [rawConfirm, rawPlain] = await Promise.all([
+    wanted('raw+confirms') ? rawTarget('raw+confirms', 'confirm', queues.rawConfirm) : undefined,
+    wanted('raw') ? rawTarget('raw', 'plain', queues.raw) : undefined,
+    workerReady,
+    waitUntil('the relay to be ready', 30_000, async () => (await fetch(`${relayUrl}/readyz`)).status === 200),
+  ]);
   const relay: Target = { name: 'relay', baseUrl: relayUrl, pids: processTree(relayChild.pid), child: relayChild };
-  const targets = [relay, rawConfirm, rawPlain].filter((t) => !plan.targets || plan.targets.includes(t.name));
+  const targets = [relay, rawConfirm, rawPlain].filter((t): t is Target => t !== undefined && wanted(t.name));
   const endpoints = (Object.keys(ENDPOINTS) as EndpointName[]).filter((e) => !plan.endpoints || plan.endpoints.includes(e));
 
   for (const target of targets) for (const endpoint of endpoints) await checkReplies(target, endpoint, plan.checks);
