@@ -1,0 +1,42 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { composeObservers, createInspection } from '../../src/actors/inspect.ts';
+import { loadConfig } from '../../src/config/index.ts';
+
+const logger = pino({ level: 'silent' });
+
+describe('choosing the inspection observer', () => {
+  it('gives actors no observer at all by default (XSTATE_INSPECT=off, OTEL_ENABLED unset)', async () => {
+    const config = loadConfig({});
+    expect(config.inspect).toBe('off');
+    expect(config.telemetry).toBe(false);
+    const inspection = await createInspection(config.inspect, logger, { telemetry: config.telemetry });
+    expect(inspection.inspect).toBeUndefined();
+    expect(inspection.live).toBeUndefined();
+  });
+
+  it('feeds the live page with XSTATE_INSPECT=live', async () => {
+    const inspection = await createInspection('live', logger);
+    expect(inspection.live).toBeDefined();
+    expect(inspection.inspect).toBe(inspection.live!.observe);
+  });
+
+  it('observes for tracing alone with OTEL_ENABLED=true and the inspector off', async () => {
+    const config = loadConfig({ OTEL_ENABLED: 'true' });
+    const inspection = await createInspection(config.inspect, logger, { telemetry: config.telemetry });
+    expect(inspection.inspect).toBeTypeOf('function');
+    expect(inspection.live).toBeUndefined();
+  });
+
+  it('refuses an OTEL_ENABLED that is not a boolean', () => {
+    expect(() => loadConfig({ OTEL_ENABLED: 'sometimes' })).toThrow(/OTEL_ENABLED/);
+  });
+
+  it('hands every event to each sink when several are on', () => {
+    const seen: string[] = [];
+    const observer = composeObservers([(e) => seen.push(`a:${e.type}`), (e) => seen.push(`b:${e.type}`)])!;
+    observer({ type: '@xstate.event' } as never);
+    expect(seen).toEqual(['a:@xstate.event', 'b:@xstate.event']);
+    expect(composeObservers([])).toBeUndefined();
+  });
+});
