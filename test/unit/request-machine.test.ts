@@ -55,9 +55,9 @@ describe('a request actor', () => {
 
   it('is publishing until the broker confirms, then awaits the reply', () => {
     const { broker, state } = startRequest();
-    expect(state()).toBe('publishing');
+    expect(state()).toEqual({ active: 'publishing' });
     broker.confirm();
-    expect(state()).toBe('awaitingReply');
+    expect(state()).toEqual({ active: 'awaitingReply' });
   });
 
   it('finishes with the reply when the reply arrives before the confirm', () => {

@@ -1,6 +1,4 @@
-import { type ActorSystem, type AnyActorRef, setup } from 'xstate';
-
-type AnyActorSystem = ActorSystem<any>;
+import { and, type AnyActorRef, setup, stateIn } from 'xstate';
 import type { BrokerCommand, BrokerNotice } from '../broker/events.ts';
 import type { OutboundMessage } from '../broker/types.ts';
 import { decodeReply, type RequestKind, type RequestOutcome } from './outcome.ts';
@@ -16,44 +14,24 @@ export interface RequestInput {
   readonly replyOptional: boolean;
 }
 
-/** Sent once, `deadlineMs` after start: the deadline is absolute and the confirm does not re-arm it. */
-type DeadlineEvent = { readonly type: 'request.deadline' };
-
-/**
- * Deadline timers of live request actors. One plain timer on the actor system's clock (so
- * SimulatedClock drives it in tests): XState's own delayed events cost about a third of the
- * actor's life in CPU, for bookkeeping this one-shot timer does not need.
- */
-const deadlines = new Map<AnyActorRef, unknown>();
-
-function armDeadline(self: AnyActorRef, system: AnyActorSystem, ms: number): void {
-  const timer = system._clock.setTimeout(() => {
-    deadlines.delete(self);
-    self.send({ type: 'request.deadline' });
-  }, ms);
-  deadlines.set(self, timer);
-}
-
-function disarmDeadline(self: AnyActorRef, system: AnyActorSystem): void {
-  const timer = deadlines.get(self);
-  if (timer === undefined) return;
-  deadlines.delete(self);
-  system._clock.clearTimeout(timer);
-}
-
 /**
  * One request, from publishing to its reply or its deadline. Lean on purpose (it runs once per
- * HTTP request): the context is the input as given (never copied), one timer for the whole life (cleared on finishing),
- * and every outcome is a final state whose output is computed from the event that ended it.
+ * HTTP request): the context is the input as given (never copied), one delayed transition armed
+ * once on entering `active` (the confirm moves between its children and does not re-arm it), and
+ * every outcome is a final state whose output is computed from the event that ended it.
  */
 export const requestMachine = setup({
   types: {
     context: {} as RequestInput,
-    events: {} as BrokerNotice | DeadlineEvent,
+    events: {} as BrokerNotice,
     input: {} as RequestInput,
     output: {} as RequestOutcome,
   },
+  delays: {
+    deadline: ({ context }) => context.deadlineMs,
+  },
   guards: {
+    confirmed: stateIn({ active: 'awaitingReply' }),
     replyOptional: ({ context }) => context.replyOptional,
   },
   actions: {
@@ -61,8 +39,6 @@ export const requestMachine = setup({
       const command: BrokerCommand = { type: 'broker.publish', message: context.message, notify: self, expectReply: true };
       context.broker.send(command);
     },
-    armDeadline: ({ context, self, system }) => armDeadline(self, system, context.deadlineMs),
-    disarmDeadline: ({ self, system }) => disarmDeadline(self, system),
     forgetAtBroker: ({ context }) => {
       const command: BrokerCommand = { type: 'broker.cancel', id: context.correlationId };
       context.broker.send(command);
@@ -71,36 +47,34 @@ export const requestMachine = setup({
 }).createMachine({
   id: 'request',
   context: ({ input }) => input,
-  entry: ['askBrokerToPublish', 'armDeadline'],
-  initial: 'publishing',
+  initial: 'active',
   states: {
-    publishing: {
-      on: {
-        'broker.confirmed': 'awaitingReply',
-        'broker.reply': 'replied',
-        'broker.rejected': 'rejected',
-        'request.deadline': { target: 'unpublished', actions: 'forgetAtBroker' },
+    active: {
+      entry: 'askBrokerToPublish',
+      initial: 'publishing',
+      states: {
+        publishing: { on: { 'broker.confirmed': 'awaitingReply' } },
+        awaitingReply: {},
       },
-    },
-    awaitingReply: {
       on: {
         'broker.reply': 'replied',
         'broker.rejected': 'rejected',
-        'request.deadline': [
-          { guard: 'replyOptional', target: 'settledWithoutReply', actions: 'forgetAtBroker' },
-          { target: 'timedOut', actions: 'forgetAtBroker' },
+      },
+      after: {
+        deadline: [
+          { guard: and(['confirmed', 'replyOptional']), target: 'settledWithoutReply', actions: 'forgetAtBroker' },
+          { guard: 'confirmed', target: 'timedOut', actions: 'forgetAtBroker' },
+          { target: 'unpublished', actions: 'forgetAtBroker' },
         ],
       },
     },
     replied: {
       type: 'final',
-      entry: 'disarmDeadline',
       output: ({ event }): RequestOutcome =>
         event.type === 'broker.reply' ? decodeReply(event.delivery) : { ok: false, code: 'BAD_REPLY', message: 'no reply to decode' },
     },
     rejected: {
       type: 'final',
-      entry: 'disarmDeadline',
       output: ({ event }): RequestOutcome =>
         event.type === 'broker.rejected'
           ? { ok: false, code: event.code, message: event.message }
@@ -108,7 +82,6 @@ export const requestMachine = setup({
     },
     unpublished: {
       type: 'final',
-      entry: 'disarmDeadline',
       output: ({ context }): RequestOutcome => ({
         ok: false,
         code: 'BROKER_UNAVAILABLE',
@@ -117,12 +90,10 @@ export const requestMachine = setup({
     },
     timedOut: {
       type: 'final',
-      entry: 'disarmDeadline',
       output: ({ context }): RequestOutcome => ({ ok: false, code: 'TIMEOUT', message: `no reply within ${context.deadlineMs} ms` }),
     },
     settledWithoutReply: {
       type: 'final',
-      entry: 'disarmDeadline',
       output: (): RequestOutcome => ({ ok: true, reply: null }),
     },
   },
