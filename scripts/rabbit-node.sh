@@ -4,6 +4,7 @@
 #   scripts/rabbit-node.sh start NAME PORT   start NAME@localhost on 127.0.0.1:PORT (dist port PORT+20000), wait for it
 #   scripts/rabbit-node.sh stop  NAME PORT   stop it (PORT is accepted for symmetry and ignored)
 #   scripts/rabbit-node.sh ctl   NAME ARGS…  rabbitmqctl -n NAME@localhost ARGS…
+#   RABBIT_NODE_FRESH=1 … start …           start from empty data (a restart keeps queues and cluster membership otherwise)
 #
 # Everything the node writes lives under $RABBIT_NODE_ROOT/NAME (default /tmp/amqp-relay-rabbit):
 # data, logs, its own config (the system /etc/rabbitmq/rabbitmq.conf pins port 5672) and, shared by
@@ -52,7 +53,8 @@ CONF
     env_for_node
     export RABBITMQ_NODE_PORT="$port" RABBITMQ_DIST_PORT="$((port + 20000))"
     if ctl -q status >/dev/null 2>&1; then echo "$node already running"; exit 0; fi
-    rm -rf "$dir/mnesia"   # a fresh node: no queues or messages left by an earlier run
+    # RABBIT_NODE_FRESH=1: no queues or messages (or cluster membership) left by an earlier run.
+    if [ "${RABBIT_NODE_FRESH:-0}" = 1 ]; then rm -rf "$dir/mnesia"; fi
     "$BIN/rabbitmq-server" -detached
     # -detached returns before the node registers with epmd: wait for its pid file, then for the app.
     timeout 90 "$BIN/rabbitmqctl" -n "$node" -q wait --timeout 90 "$RABBITMQ_PID_FILE"

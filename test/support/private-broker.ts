@@ -22,7 +22,7 @@ export async function startPrivateBroker(options: { name?: string; port?: number
   const name = options.name ?? 'chaos';
   const port = options.port ?? 5673;
   if (port === 5672) throw new Error('5672 is the shared system node: a private broker needs a port of its own');
-  await run(SCRIPT, ['start', name, String(port)], { timeout: 120_000 });
+  await run(SCRIPT, ['start', name, String(port)], { timeout: 120_000, env: { ...process.env, RABBIT_NODE_FRESH: '1' } });
   return {
     name,
     node: `${name}@localhost`,
