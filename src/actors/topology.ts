@@ -37,7 +37,17 @@ export function relayTopology(config: Config): Topology {
       requestQueue(queues.image, config),
       // One reply queue per instance: it outlives a connection drop, and the broker removes it
       // once no relay has used it for x-expires. Durable, so that replies also outlive a broker restart.
-      { name: queues.reply, durable: true, declare: true, arguments: { 'x-expires': config.amqp.replyQueueExpiresMs } },
+      // On a cluster (quorum) it is a quorum queue too: a durable classic queue whose node is down
+      // cannot be declared on any other node (404), and the relay could not fail over.
+      {
+        name: queues.reply,
+        durable: true,
+        declare: true,
+        arguments: {
+          'x-expires': config.amqp.replyQueueExpiresMs,
+          ...(config.amqp.queueType === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
+        },
+      },
     ]),
     consume: [queues.reply],
   };

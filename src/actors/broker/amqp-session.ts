@@ -91,6 +91,19 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     sendBack(event);
   };
 
+  /**
+   * RabbitMQ 3.10: a channel that published to a quorum queue while the queue had no leader (its node
+   * just died) goes on nacking every later publish to that queue, while a new channel is acked. So a
+   * nack reopens the channel (once per channel); what it had not confirmed is published again.
+   */
+  const nackedChannels = new WeakSet<ConfirmChannel>();
+  const reopenAfterNack = (open: OpenChannel, ch: ConfirmChannel) => {
+    if (nackedChannels.has(ch) || open.acking !== ch) return;
+    nackedChannels.add(ch);
+    open.lastError = 'the broker nacked a publish';
+    ch.close().catch(() => {});
+  };
+
   const send = (open: OpenChannel, ch: ConfirmChannel, message: OutboundMessage) => {
     let expiration: string | undefined;
     if (message.deadlineAt !== undefined) {
@@ -107,7 +120,10 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
         { ...message.properties, mandatory: message.mandatory, ...(expiration ? { expiration } : {}) },
         (err: unknown) => {
           if (!err) sendBack({ type: 'amqp.confirmed', id: message.id });
-          else if (describe(err) === 'message nacked') sendBack({ type: 'amqp.nacked', id: message.id });
+          else if (describe(err) === 'message nacked') {
+            sendBack({ type: 'amqp.nacked', id: message.id });
+            reopenAfterNack(open, ch);
+          }
           // 'channel closed': still unconfirmed; the machine publishes it again after the reset or reconnect.
         },
       );
