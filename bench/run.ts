@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import amqp from 'amqplib';
 import { load, type LoadResult } from './load.ts';
 import { type Child, cpuSeconds, killAll, killChildrenOnExit, processTree, rssMb, startChild } from './processes.ts';
 import { renderMarkdown, summarize } from './report.ts';
+import { freePort } from '../test/support/ports.ts';
 
 /**
  * npm run bench [-- --quick]: the relay (started as `npm start` starts it) side by side with a raw
@@ -55,17 +55,6 @@ export interface Cell extends LoadResult {
   readonly cpuSeconds: number;
   readonly cpuMsPer1000: number;
   readonly rssMb: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {

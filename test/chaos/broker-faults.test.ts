@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Relay } from '../../src/actors/relay.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -11,17 +10,7 @@ import { postJson, startRelay, uniqueQueues, waitFor } from '../support/relay-ha
 import { withChannel } from '../support/scripted-worker.ts';
 import { emptyTally, recipeRequest, report, runLoad, sleep, type Tally } from './load.ts';
 import { brokerAcceptsAt, logger, pollReadiness, startStack } from './stack.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../support/ports.ts';
 
 /**
  * "Never lose a request": the relay and the reference worker against a private RabbitMQ node

@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** Relays and workers as separate processes (`npm start` / `npm run workers`), the way they are deployed. */
@@ -24,15 +22,9 @@ export interface RelayProcess extends ServiceProcess {
   readonly baseUrl: string;
 }
 
-/** A port that was free a moment ago (the relay binds it itself). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../support/ports.ts';
+
+export { freePort };
 
 function start(name: string, entry: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [...TSX_ARGS, entry], {
