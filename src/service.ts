@@ -44,6 +44,8 @@ export async function startRelayService(config: Config, logger: Logger, options:
     logger,
     maxBodyBytes: config.http.maxBodyBytes,
     apiTokens: config.http.apiTokens,
+    exposeMetrics: config.http.exposeMetrics,
+    exposeDebug: config.http.exposeDebug,
     live: inspection.live,
     isDraining: () => draining,
   });

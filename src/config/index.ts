@@ -85,6 +85,8 @@ const envSchema = z.object({
   LOG_PRETTY: bool.default(false),
   XSTATE_INSPECT: inspectTarget.default(DEFAULTS.XSTATE_INSPECT),
   OTEL_ENABLED: bool.default(false),
+  METRICS_ENDPOINT: bool.default(true),
+  DEBUG_ENDPOINTS: bool.default(true),
   API_TOKENS: z
     .string()
     .default('')
@@ -116,7 +118,16 @@ export interface Config {
   };
   readonly timeouts: { readonly aiMs: number; readonly crawlMs: number };
   readonly resultTtlMs: number;
-  readonly http: { readonly port: number; readonly host: string; readonly maxBodyBytes: number; readonly apiTokens: readonly string[] };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly maxBodyBytes: number;
+    readonly apiTokens: readonly string[];
+    /** false: /metrics answers 404. */
+    readonly exposeMetrics: boolean;
+    /** false: /debug/* answers 404. */
+    readonly exposeDebug: boolean;
+  };
   readonly shutdownTimeoutMs: number;
   readonly log: { readonly level: z.infer<typeof logLevel>; readonly pretty: boolean };
   readonly inspect: string;
@@ -169,7 +180,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     timeouts: { aiMs: e.AI_TIMEOUT_MS, crawlMs: e.CRAWL_TIMEOUT_MS },
     resultTtlMs: e.RESULT_TTL_MS,
-    http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES, apiTokens: e.API_TOKENS },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      apiTokens: e.API_TOKENS,
+      exposeMetrics: e.METRICS_ENDPOINT,
+      exposeDebug: e.DEBUG_ENDPOINTS,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     inspect: e.XSTATE_INSPECT,

@@ -23,6 +23,8 @@ export interface AppDeps {
   readonly apiTokens: readonly string[];
   readonly live?: LiveInspectionHub | undefined;
   readonly isDraining?: () => boolean;
+  readonly exposeMetrics?: boolean;
+  readonly exposeDebug?: boolean;
 }
 
 /**
@@ -67,7 +69,13 @@ function methodNotAllowed(routers: readonly Router<RelayState>[]): Koa.Middlewar
 export function createApp(deps: AppDeps): Koa<RelayState> {
   const app = new Koa<RelayState>();
   const api = apiRouter({ relay: deps.relay, results: deps.results, maxBodyBytes: deps.maxBodyBytes, isDraining: deps.isDraining ?? (() => false) });
-  const ops = opsRouter({ relay: deps.relay, metrics: deps.metrics, live: deps.live });
+  const ops = opsRouter({
+    relay: deps.relay,
+    metrics: deps.metrics,
+    live: deps.live,
+    ...(deps.exposeMetrics !== undefined ? { exposeMetrics: deps.exposeMetrics } : {}),
+    ...(deps.exposeDebug !== undefined ? { exposeDebug: deps.exposeDebug } : {}),
+  });
   app.use(requestLog({ logger: deps.logger, metrics: deps.metrics, newId: () => deps.relay.newCorrelationId() }));
   app.use(labelRoute([api, ops]));
   app.use(errorHandler(deps.logger));

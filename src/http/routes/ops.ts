@@ -14,12 +14,24 @@ export interface OpsDeps {
   readonly relay: RelayPort;
   readonly metrics: RelayMetrics;
   readonly live: LiveInspectionHub | undefined;
+  /** false: the endpoint answers 404, as if it did not exist. */
+  readonly exposeMetrics?: boolean;
+  readonly exposeDebug?: boolean;
+}
+
+function switchedOff(enabled: boolean | undefined): (ctx: unknown, next: () => Promise<unknown>) => Promise<unknown> {
+  return (_ctx, next) => {
+    if (enabled === false) throw new RelayError('NOT_FOUND', 'this endpoint is switched off');
+    return next();
+  };
 }
 
 export function opsRouter(deps: OpsDeps): Router<RelayState> {
   const { relay, metrics, live } = deps;
   const router = new Router<RelayState>();
   const openapi = JSON.stringify(openApiDocument());
+  router.use('/metrics', switchedOff(deps.exposeMetrics));
+  router.use('/debug', switchedOff(deps.exposeDebug));
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
