@@ -1,21 +1,11 @@
-import { ConfigError, type Config, loadConfig, redactUrl } from './config/index.ts';
-import { whenParentExits } from './lifecycle.ts';
+import { redactUrl } from './config/index.ts';
+import { loadConfigOrExit, whenParentExits } from './lifecycle.ts';
 import { createLogger } from './log.ts';
 import { startRelayService } from './service.ts';
 
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`amqp-relay: ${err.message}\n`);
-    process.exit(2);
-  }
-}
-
 /** `npm start`: config → logger → service; SIGTERM/SIGINT drain, a second signal exits at once. */
 async function main(): Promise<void> {
-  const config = configOrExit();
+  const config = loadConfigOrExit('amqp-relay');
   const logger = createLogger(config.log);
   const service = await startRelayService(config, logger, { port: config.http.port, host: config.http.host }).catch((err: unknown) => {
     logger.fatal({ err }, 'amqp-relay could not start');

@@ -6,7 +6,8 @@ import type { ReplyRouting } from './broker/routing.ts';
 export const CRAWL_CHANNEL = 'crawl';
 export const AI_CHANNEL = 'ai';
 
-function requestQueue(name: string, config: Config): QueueSpec {
+/** A request or response queue as the relay and the workers declare it: durable, quorum on demand. */
+export function requestQueue(name: string, config: Config): QueueSpec {
   return {
     name,
     durable: true,

@@ -1,30 +1,15 @@
-import { ConfigError, loadConfig } from '../config/index.ts';
-import { whenParentExits } from '../lifecycle.ts';
+import { loadConfigOrExit, whenParentExits } from '../lifecycle.ts';
 import { createLogger } from '../log.ts';
-import type { QueueSpec } from '../actors/broker/types.ts';
+import { requestQueue } from '../actors/topology.ts';
 import { aiHandler } from './ai.ts';
 import { crawlingHandler } from './crawler.ts';
 import { startWorker } from './runtime.ts';
 
 /** The reference crawling and AI workers, configured by the relay's own environment variables. */
 function main(): void {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`amqp-relay workers: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('amqp-relay workers');
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, service: 'amqp-relay-workers' });
-  const queue = (name: string): QueueSpec => ({
-    name,
-    durable: true,
-    declare: config.amqp.declareQueues,
-    ...(config.amqp.queueType === 'quorum' ? { arguments: { 'x-queue-type': 'quorum' } } : {}),
-  });
+  const queue = (name: string) => requestQueue(name, config);
   const aiQueues = [...new Set([config.queues.recipe, config.queues.image])].map(queue);
   const workers = [
     startWorker({

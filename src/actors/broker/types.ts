@@ -65,20 +65,3 @@ export interface ChannelSpec {
 export interface Topology {
   readonly channels: readonly ChannelSpec[];
 }
-
-/** What the broker asks its consumer to do with a delivery. */
-export type Disposition =
-  | { readonly kind: 'ack' }
-  | { readonly kind: 'defer' }
-  | { readonly kind: 'forward'; readonly message: OutboundMessage };
-
-export interface BrokerStats {
-  readonly state: string;
-  readonly reconnects: number;
-  readonly outbox: number;
-  readonly unconfirmed: number;
-  readonly awaitingReply: number;
-  readonly connectedTo: string | null;
-  readonly blocked: boolean;
-  readonly lastError: string | null;
-}
