@@ -2,15 +2,49 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** The one root logger. Secrets are redacted wherever they might appear in a logged object. */
+/** Log lines kept in memory while stdout cannot take them (a slow or unread pipe); beyond, lines are dropped. */
+const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+
+/** How to write out what is still buffered, giving up after a time (see createLogger). */
+const finalFlushes = new WeakMap<Logger, (timeoutMs: number) => void>();
+
+/**
+ * The one root logger. Secrets are redacted wherever they might appear in a logged object.
+ * stdout is written asynchronously and buffered (bounded): a reader that stops reading the pipe
+ * must not freeze the relay, and lines written while a write is in flight go out together.
+ */
 export function createLogger(options: { level: string; pretty?: boolean; service?: string }): Logger {
-  return pino({
+  const settings = {
     level: options.level,
     base: { service: options.service ?? 'amqp-relay' },
     redact: {
       paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization'],
       censor: '[redacted]',
     },
-    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+  };
+  if (options.pretty) return pino({ ...settings, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  let giveUpAt = Number.POSITIVE_INFINITY;
+  const destination = pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES, retryEAGAIN: () => Date.now() < giveUpAt });
+  destination.on('error', () => {}); // only after giving up: the lines are dropped
+  const logger = pino(settings, destination);
+  finalFlushes.set(logger, (timeoutMs) => {
+    giveUpAt = Date.now() + timeoutMs;
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout took nothing for timeoutMs: drop the rest, so that exiting does not wait for it.
+      destination.destroy();
+    }
   });
+  return logger;
+}
+
+/**
+ * Before process.exit: writes out the buffered lines, waiting at most `timeoutMs` for a stdout
+ * that does not take them (pino's own exit hook would wait forever on a pipe nobody reads).
+ */
+export function flushLogsBeforeExit(logger: Logger, timeoutMs = 2_000): void {
+  const flush = finalFlushes.get(logger);
+  if (flush) flush(timeoutMs);
+  else logger.flush();
 }

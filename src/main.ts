@@ -1,6 +1,6 @@
 import { redactUrl } from './config/index.ts';
 import { loadConfigOrExit, whenParentExits } from './lifecycle.ts';
-import { createLogger } from './log.ts';
+import { createLogger, flushLogsBeforeExit } from './log.ts';
 import { startRelayService } from './service.ts';
 
 /** `npm start`: config → logger → service; SIGTERM/SIGINT drain, a second signal exits at once. */
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     const drained = await service.drain(config.shutdownTimeoutMs);
     if (!drained) logger.warn({ inFlight: service.relay.inFlight }, 'shutdown timeout: requests still in flight');
     logger.info('stopped');
-    logger.flush();
+    flushLogsBeforeExit(logger);
     process.exit(0);
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));

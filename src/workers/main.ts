@@ -1,5 +1,5 @@
 import { loadConfigOrExit, whenParentExits } from '../lifecycle.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, flushLogsBeforeExit } from '../log.ts';
 import { requestQueue } from '../actors/topology.ts';
 import { aiHandler } from './ai.ts';
 import { crawlingHandler } from './crawler.ts';
@@ -28,7 +28,10 @@ function main(): void {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, 'workers stopping');
-    void Promise.all(workers.map((w) => w.stop())).then(() => process.exit(0));
+    void Promise.all(workers.map((w) => w.stop())).then(() => {
+      flushLogsBeforeExit(logger);
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
