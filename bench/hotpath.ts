@@ -4,6 +4,7 @@ import { Relay } from '../src/actors/relay.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { RelayMetrics } from '../src/metrics.ts';
 import { killAll, killChildrenOnExit, startChild } from './processes.ts';
+import { deleteQueues } from '../test/support/scripted-worker.ts';
 
 /**
  * CPU per request of the actor layer alone (no HTTP): Relay.submit against the real broker and an
@@ -60,4 +61,5 @@ for (const kind of ['recipe_analysis', 'crawl'] as const) {
 }
 await relay.stop();
 killAll();
+await deleteQueues(amqpUrl, [...Object.values(queues), config.queues.reply]);
 process.exit(0);

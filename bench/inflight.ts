@@ -4,6 +4,7 @@ import { Relay } from '../src/actors/relay.ts';
 import type { RequestOutcome } from '../src/actors/request/outcome.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { killAll, killChildrenOnExit, startChild } from './processes.ts';
+import { deleteQueues } from '../test/support/scripted-worker.ts';
 
 /**
  * npm run bench:inflight — requests held in flight by a worker that answers only when told to:
@@ -108,4 +109,5 @@ for (const n of sizes) {
 process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), rounds })}\n`);
 await relay.stop();
 killAll();
+await deleteQueues(amqpUrl, [queue, `${queue}.crawl`, `${queue}.crawl.response`, config.queues.reply]);
 process.exit(rounds.every((r) => r.allOwnReplies) ? 0 : 1);

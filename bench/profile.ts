@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from './load.ts';
 import { killAll, killChildrenOnExit, startChild } from './processes.ts';
+import { deleteQueues } from '../test/support/scripted-worker.ts';
 
 /**
  * CPU profile of the relay under load: node --cpu-prof on `src/main.ts`, an echo worker, autocannon
@@ -89,5 +90,6 @@ if (!file) throw new Error('no profile written');
 process.stdout.write(`profile: ${join(dir, file)}\n`);
 report(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile);
 killAll();
+await deleteQueues(amqpUrl, Object.values(queues));
 if (process.env.KEEP_PROFILE !== '1') rmSync(dir, { recursive: true, force: true });
 process.exit(0);
