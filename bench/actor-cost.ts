@@ -15,7 +15,7 @@ import { relayReplyRouting, relayTopology } from '../src/actors/topology.ts';
 const count = Number(process.argv[2] ?? 50_000);
 const config = loadConfig({ RELAY_INSTANCE_ID: 'cost' });
 const delivery = (id: string): Delivery => ({
-  channel: 'ai', queue: config.queues.reply, generation: 1, deliveryTag: 1, redelivered: false, content: Buffer.from('{"ok":true}'),
+  channel: 'ai', queue: config.queues.reply, generation: 1, channelEpoch: 0, deliveryTag: 1, redelivered: false, content: Buffer.from('{"ok":true}'),
   correlationId: id, replyTo: undefined, messageId: id, type: undefined, headers: {}, expiration: undefined, timestamp: undefined,
 });
 
@@ -43,7 +43,7 @@ const broker = createActor(brokerMachine.provide({ actors: { amqpSession: fromCa
     maxBuffered: 10_000, connectionName: 'cost', logger: pino({ level: 'silent' }), replies: relayReplyRouting(config),
   },
 }).start();
-broker.send({ type: 'amqp.ready', host: 'x', urlIndex: 0 });
+broker.send({ type: 'amqp.ready', host: 'x', urlIndex: 0, generation: 1 });
 const message = requestMessage(config, 'recipe_analysis', 'cost.m', { recipe_text: 'x' }, 1e12, undefined);
 measure('broker machine: publish, confirm, reply (no notify)', (i) => {
   const id = `cost.b${i}`;

@@ -14,18 +14,8 @@ interface CellLike {
   readonly cpuSeconds: number;
 }
 
-export interface Row {
-  readonly endpoint: string;
-  readonly connections: number;
-  readonly target: string;
-  readonly runs: number;
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-  readonly rssMb: number;
-  readonly cpuMsPer1000: number;
-}
+/** The cells of one endpoint, concurrency and target, averaged over `runs`. */
+export type Row = Omit<CellLike, 'requests' | 'cpuSeconds'> & { readonly runs: number };
 
 export interface Ratio {
   readonly endpoint: string;

@@ -49,6 +49,7 @@ function deliveryOf(correlationId: string, content: Buffer | string, headers: Re
     channel: 'ai',
     queue: 'reply',
     generation: 1,
+    channelEpoch: 0,
     deliveryTag: 1,
     redelivered: false,
     content: typeof content === 'string' ? Buffer.from(content) : content,

@@ -32,7 +32,7 @@ export interface SessionInput {
 
 export type SessionCommand =
   | { readonly type: 'amqp.publish'; readonly message: OutboundMessage }
-  | { readonly type: 'amqp.ack'; readonly channel: string; readonly deliveryTag: number; readonly generation: number; readonly channelEpoch?: number }
+  | { readonly type: 'amqp.ack'; readonly channel: string; readonly deliveryTag: number; readonly generation: number; readonly channelEpoch: number }
   | { readonly type: 'amqp.close' };
 
 /**
@@ -40,16 +40,16 @@ export type SessionCommand =
  * recognisable. (Optional only for hand-made fake sessions: without it, an event counts as current.)
  */
 export type SessionEvent =
-  | { readonly type: 'amqp.ready'; readonly host: string; readonly urlIndex: number; readonly generation?: number }
-  | { readonly type: 'amqp.failed'; readonly reason: string; readonly generation?: number }
-  | { readonly type: 'amqp.closed'; readonly reason: string | null; readonly generation?: number }
+  | { readonly type: 'amqp.ready'; readonly host: string; readonly urlIndex: number; readonly generation: number }
+  | { readonly type: 'amqp.failed'; readonly reason: string; readonly generation: number }
+  | { readonly type: 'amqp.closed'; readonly reason: string | null; readonly generation: number }
   | { readonly type: 'amqp.confirmed'; readonly id: string }
   | { readonly type: 'amqp.nacked'; readonly id: string }
   | { readonly type: 'amqp.returned'; readonly id: string; readonly replyText: string }
   | { readonly type: 'amqp.delivery'; readonly delivery: Delivery }
-  | { readonly type: 'amqp.blocked'; readonly reason: string; readonly generation?: number }
-  | { readonly type: 'amqp.unblocked'; readonly generation?: number }
-  | { readonly type: 'amqp.channelReset'; readonly channel: string; readonly reason: string; readonly generation?: number; readonly epoch: number };
+  | { readonly type: 'amqp.blocked'; readonly reason: string; readonly generation: number }
+  | { readonly type: 'amqp.unblocked'; readonly generation: number }
+  | { readonly type: 'amqp.channelReset'; readonly channel: string; readonly reason: string; readonly generation: number; readonly epoch: number };
 
 interface OpenChannel {
   readonly spec: ChannelSpec;

@@ -56,7 +56,7 @@ export function toSession(self: AnyActorRef, command: SessionCommand): void {
 }
 
 export function ack(self: AnyActorRef, delivery: Delivery): void {
-  toSession(self, { type: 'amqp.ack', channel: delivery.channel, deliveryTag: delivery.deliveryTag, generation: delivery.generation, channelEpoch: delivery.channelEpoch ?? 0 });
+  toSession(self, { type: 'amqp.ack', channel: delivery.channel, deliveryTag: delivery.deliveryTag, generation: delivery.generation, channelEpoch: delivery.channelEpoch });
 }
 
 /**
@@ -65,7 +65,7 @@ export function ack(self: AnyActorRef, delivery: Delivery): void {
  * its channel's consumer starts before the channelReset event arrives.
  */
 export function isStale(context: BrokerContext, delivery: Delivery): boolean {
-  return delivery.generation < context.generation || (delivery.channelEpoch ?? 0) < (context.epochs.get(delivery.channel) ?? 0);
+  return delivery.generation < context.generation || delivery.channelEpoch < (context.epochs.get(delivery.channel) ?? 0);
 }
 
 export function toPending(command: PublishCommand) {

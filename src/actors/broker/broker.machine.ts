@@ -33,7 +33,7 @@ export const brokerMachine = setup({
   },
   actors: { amqpSession },
   guards: {
-    fromCurrentSession: ({ context, event }) => !('generation' in event) || event.generation === undefined || event.generation === context.generation,
+    fromCurrentSession: ({ context, event }) => !('generation' in event) || event.generation === context.generation,
   },
   delays: {
     reconnectDelay: ({ context }) => fullJitterDelay(context.attempt, context.reconnect.baseMs, context.reconnect.maxMs),
@@ -91,7 +91,8 @@ export const brokerMachine = setup({
       context.observer?.published?.('returned');
       // A returned forward or worker reply still gets its confirm, which acknowledges the delivery.
       if (entry.ackOnConfirm) {
-        if (entry.message.properties.type === 'forward') context.observer?.replyDropped?.('orphaned');
+        // A reply taken from a reply queue and returned is a forward whose owner is gone.
+        if (context.replies?.queues.includes(entry.ackOnConfirm.queue)) context.observer?.replyDropped?.('orphaned');
         return;
       }
       context.pending.remove(event.id, 'abandoned');

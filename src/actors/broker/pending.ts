@@ -96,7 +96,7 @@ export class PendingMessages {
     for (const [id, entry] of this.entries) {
       if (entry.state === 'confirmed') continue;
       const ack = entry.ackOnConfirm;
-      if (ack && ack.channel === channel && ack.generation === generation && (ack.channelEpoch ?? 0) < epoch) this.remove(id);
+      if (ack && ack.channel === channel && ack.generation === generation && ack.channelEpoch < epoch) this.remove(id);
       else if (entry.state === 'sent' && entry.message.channel === channel) again.push(entry);
     }
     return again;

@@ -40,7 +40,7 @@ export function decideDelivery(delivery: Delivery, routing: ReplyRouting | undef
 }
 
 function forwardOf(delivery: Delivery, owner: string, channel: string): OutboundMessage {
-  const id = `forward.${delivery.generation}.${delivery.channel}.${delivery.channelEpoch ?? 0}.${delivery.deliveryTag}`;
+  const id = `forward.${delivery.generation}.${delivery.channel}.${delivery.channelEpoch}.${delivery.deliveryTag}`;
   return {
     id,
     channel,
@@ -51,7 +51,7 @@ function forwardOf(delivery: Delivery, owner: string, channel: string): Outbound
     properties: {
       correlationId: delivery.correlationId,
       // A return is matched to its pending entry by messageId, so the forward carries its own id;
-      // the worker's messageId and type are kept in headers, and `forward` marks it for the orphan count.
+      // the worker's messageId and type are kept in headers, and `type: forward` tells the owner it was passed on.
       messageId: id,
       type: 'forward',
       headers: { ...delivery.headers, 'x-forwarded-type': delivery.type ?? null, 'x-forwarded-message-id': delivery.messageId ?? null },

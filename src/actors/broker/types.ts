@@ -32,7 +32,7 @@ export interface Delivery {
   /** Which connection delivered it: a delivery tag is only valid on its own connection. */
   readonly generation: number;
   /** Which opening of its channel delivered it: a reopened channel starts its tags again (0 = the first). */
-  readonly channelEpoch?: number;
+  readonly channelEpoch: number;
   readonly deliveryTag: number;
   readonly redelivered: boolean;
   readonly content: Buffer;

@@ -18,7 +18,7 @@ const config = loadConfig({ RELAY_INSTANCE_ID: 'bench' });
 const broker = { send: () => {} } as never;
 
 function delivery(id: string): Delivery {
-  return { channel: 'ai', queue: 'reply', generation: 1, deliveryTag: 1, redelivered: false, content: Buffer.from('{"ok":true}'), correlationId: id, replyTo: undefined, messageId: undefined, type: undefined, headers: {}, expiration: undefined, timestamp: undefined };
+  return { channel: 'ai', queue: 'reply', generation: 1, channelEpoch: 0, deliveryTag: 1, redelivered: false, content: Buffer.from('{"ok":true}'), correlationId: id, replyTo: undefined, messageId: undefined, type: undefined, headers: {}, expiration: undefined, timestamp: undefined };
 }
 
 function run(inspect: ((e: InspectionEvent) => void) | undefined): number {
