@@ -1,9 +1,9 @@
 import { pino } from 'pino';
-import { createActor, fromCallback } from 'xstate';
+import { createActor, fromCallback, fromTransition } from 'xstate';
 import { brokerMachine } from '../src/actors/broker/broker.machine.ts';
-import type { Delivery } from '../src/actors/broker/types.ts';
+import type { Delivery } from '../src/actors/broker/messages.ts';
 import { requestMessage } from '../src/actors/request/messages.ts';
-import { requestMachine } from '../src/actors/request/request.machine.ts';
+import { type BrokerPort, requestLogic } from '../src/actors/request/request.logic.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { relayReplyRouting, relayTopology } from '../src/actors/topology.ts';
 
@@ -27,14 +27,24 @@ function measure(label: string, fn: (i: number) => void): void {
   process.stdout.write(`${label.padEnd(52)} ${((t.user + t.system) / count).toFixed(1)} µs\n`);
 }
 
-const inertBroker = createActor(fromCallback(() => {})).start();
-measure('request actor: create, start, confirm, reply', (i) => {
-  const id = `cost.${i}`;
-  const actor = createActor(requestMachine, {
-    input: { correlationId: id, kind: 'recipe_analysis', message: requestMessage(config, 'recipe_analysis', id, { recipe_text: 'x' }, 1e12, undefined), broker: inertBroker, deadlineMs: 30_000, replyOptional: false },
-  }).start();
+const inertBroker: BrokerPort = { publish: () => {}, cancel: () => {} };
+const requestInput = (id: string) => ({
+  correlationId: id, kind: 'recipe_analysis' as const, message: requestMessage(config, 'recipe_analysis', id, { recipe_text: 'x' }, 1e12, undefined),
+  broker: inertBroker, acceptedAt: 0, deadlineAt: 1e12, replyOptional: false,
+});
+const lifeOf = (actor: ReturnType<typeof createActor<typeof requestLogic>>, id: string) => {
+  actor.start();
   actor.send({ type: 'broker.confirmed', id });
   actor.send({ type: 'broker.reply', id, delivery: delivery(id) });
+};
+measure('request actor (own system): create, start, confirm, reply', (i) => {
+  const id = `cost.${i}`;
+  lifeOf(createActor(requestLogic, { input: requestInput(id) }), id);
+});
+const root = createActor(fromTransition((s: null) => s, null)).start();
+measure('request actor (relay system): create, start, confirm, reply', (i) => {
+  const id = `cost.s${i}`;
+  lifeOf(createActor(requestLogic, { parent: root, input: requestInput(id) }), id);
 });
 
 const broker = createActor(brokerMachine.provide({ actors: { amqpSession: fromCallback(() => {}) as never } }), {

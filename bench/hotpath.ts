@@ -1,3 +1,4 @@
+import { newCorrelationId } from '../src/requests/correlation-id.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { Relay } from '../src/actors/relay.ts';
@@ -43,7 +44,7 @@ async function run(count: number, concurrency: number, kind: 'recipe_analysis' |
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
         next++;
-        const outcome = await relay.submit({ kind, body }).outcome;
+        const outcome = await relay.submit({ kind, body, correlationId: newCorrelationId(config.instanceId), acceptedAt: Date.now() });
         if (!outcome.ok) bad++;
       }
     }),

@@ -5,9 +5,6 @@ import type { RelayPort } from '../src/actors/relay.ts';
 import { ResultStore } from '../src/actors/results.ts';
 import { createApp } from '../src/http/app.ts';
 import type { RelayState } from '../src/http/context.ts';
-import { bearerAuth } from '../src/http/middleware/auth.ts';
-import { errorHandler } from '../src/http/middleware/errors.ts';
-import { requestLog } from '../src/http/middleware/request-log.ts';
 import { apiRouter } from '../src/http/routes/api.ts';
 import { RelayMetrics } from '../src/metrics.ts';
 import { load } from './load.ts';
@@ -17,22 +14,21 @@ import { exitWithParent } from './lifeline.ts';
 /**
  * CPU per request of the HTTP layer alone: createApp with a RelayPort that answers at once
  * (no actors, no broker), loaded by autocannon from this process; the server runs in a child.
- * Usage: node --import tsx bench/http-cost.ts [connections] [seconds] [app|koa|node|router[+log][+errors][+auth]]
+ * Usage: node --import tsx bench/http-cost.ts [connections] [seconds] [app|koa|node|router]
  */
 if (process.argv[2] === '--serve') {
   exitWithParent();
   let n = 0;
   const relay: RelayPort = {
-    newCorrelationId: () => `stub.${++n}`,
-    submit: (spec) => ({ correlationId: spec.correlationId ?? 'stub', outcome: Promise.resolve({ ok: true, reply: spec.body }) }),
-    deadlineOf: () => 30_000,
+    submit: (spec) => Promise.resolve({ ok: true, reply: spec.body }),
     readiness: () => ({ ready: true, broker: 'connected' }),
     actors: () => ({ broker: { state: 'connected', reconnects: 0, outbox: 0, unconfirmed: 0, awaitingReply: 0, connectedTo: null, lastError: null }, requests: [] }),
     inFlight: 0,
   };
   const logger = pino({ level: 'warn' });
   const mode = process.argv[4] ?? 'app';
-  const app = createApp({ relay, results: new ResultStore(60_000), metrics: new RelayMetrics(), logger, maxBodyBytes: 1 << 20, apiTokens: [] });
+  const newCorrelationId = () => `stub.${++n}`;
+  const app = createApp({ relay, results: new ResultStore(60_000), metrics: new RelayMetrics(), logger, maxBodyBytes: 1 << 20, apiTokens: [], newCorrelationId });
   const bareKoa = new Koa();
   bareKoa.use(async (ctx) => {
     const chunks: Buffer[] = [];
@@ -42,10 +38,7 @@ if (process.argv[2] === '--serve') {
   // Parts of the app's chain, to see which layer costs what.
   const partial = new Koa<RelayState>();
   const results = new ResultStore(60_000);
-  if (mode.includes('log')) partial.use(requestLog({ logger, metrics: new RelayMetrics(), newId: () => relay.newCorrelationId() }));
-  else partial.use(async (ctx, next) => ((ctx.state.correlationId = relay.newCorrelationId()), next()));
-  if (mode.includes('errors')) partial.use(errorHandler(logger));
-  if (mode.includes('auth')) partial.use(bearerAuth([]));
+  partial.use(async (ctx, next) => ((ctx.state.correlationId = newCorrelationId()), (ctx.state.acceptedAt = Date.now()), next()));
   partial.use(apiRouter({ relay, results, maxBodyBytes: 1 << 20, isDraining: () => false }).routes());
   const server =
     mode.startsWith('router')

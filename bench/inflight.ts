@@ -1,3 +1,4 @@
+import { newCorrelationId } from '../src/requests/correlation-id.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { Relay } from '../src/actors/relay.ts';
@@ -62,7 +63,7 @@ async function round(n: number): Promise<Round> {
   let cpuLast100 = cpu0;
   for (let i = 0; i < n; i++) {
     if (i === n - 100) cpuLast100 = process.cpuUsage();
-    outcomes[i] = relay.submit({ kind: 'recipe_analysis', body: { recipe_text: `r${i}` } }).outcome;
+    outcomes[i] = relay.submit({ kind: 'recipe_analysis', body: { recipe_text: `r${i}` }, correlationId: newCorrelationId(config.instanceId), acceptedAt: Date.now() });
   }
   const createdCpu = process.cpuUsage(cpu0);
   const last100 = process.cpuUsage(cpuLast100);

@@ -12,13 +12,14 @@ export const ERROR_STATUS = {
   BROKER_UNAVAILABLE: 503,
   NO_ROUTE: 503,
   SHUTTING_DOWN: 503,
+  OVERLOADED: 503,
   TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Codes a request actor can end with (the rest are decided by the HTTP layer). */
-export type RequestErrorCode = Extract<ErrorCode, 'TIMEOUT' | 'BROKER_UNAVAILABLE' | 'WORKER_ERROR' | 'BAD_REPLY' | 'NO_ROUTE' | 'SHUTTING_DOWN'>;
+export type RequestErrorCode = Extract<ErrorCode, 'TIMEOUT' | 'BROKER_UNAVAILABLE' | 'WORKER_ERROR' | 'BAD_REPLY' | 'NO_ROUTE' | 'SHUTTING_DOWN' | 'OVERLOADED' | 'INTERNAL'>;
 
 export class RelayError extends Error {
   readonly status: number;
@@ -42,4 +43,5 @@ export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   BROKER_UNAVAILABLE: 5,
   NO_ROUTE: 5,
   SHUTTING_DOWN: 5,
+  OVERLOADED: 1,
 };

@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import type { BrokerObserver, BrokerStateName } from './actors/broker/broker.machine.ts';
+import { DROP_REASONS } from './actors/broker/pending.ts';
 
 /** Every Prometheus metric of the relay, in one registry. */
 export class RelayMetrics {
@@ -18,10 +19,20 @@ export class RelayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100],
     registers: [this.registry],
   });
-  readonly inFlight = new client.Gauge({
+  /** Read when /metrics is scraped, like the outbox below: nothing is counted per request. */
+  inFlightCount: () => number = () => 0;
+  inFlightBytes: () => number = () => 0;
+  readonly inFlight: client.Gauge = new client.Gauge({
     name: 'relay_requests_in_flight',
     help: 'Request actors alive (published or waiting to be)',
     registers: [this.registry],
+    collect: (): void => this.inFlight.set(this.inFlightCount()),
+  });
+  readonly inFlightBytesGauge: client.Gauge = new client.Gauge({
+    name: 'relay_in_flight_bytes',
+    help: 'Bytes of message bodies held by requests in flight (bounded by MAX_IN_FLIGHT_BYTES)',
+    registers: [this.registry],
+    collect: (): void => this.inFlightBytesGauge.set(this.inFlightBytes()),
   });
   /** Read when /metrics is scraped. */
   outboxSize: () => number = () => 0;
@@ -49,7 +60,7 @@ export class RelayMetrics {
   });
   readonly repliesDropped = new client.Counter({
     name: 'relay_replies_dropped_total',
-    help: 'Replies acknowledged and dropped: unknown, late, duplicate, or orphaned (forward whose owner is gone)',
+    help: 'Replies acknowledged and dropped: unknown, late, duplicate, orphaned (forward whose owner is gone) or unforwardable',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -69,7 +80,7 @@ export class RelayMetrics {
 
   constructor(options: { collectDefault?: boolean } = {}) {
     if (options.collectDefault ?? true) client.collectDefaultMetrics({ register: this.registry });
-    for (const reason of ['unknown', 'late', 'duplicate', 'orphaned']) this.repliesDropped.inc({ reason }, 0);
+    for (const reason of DROP_REASONS) this.repliesDropped.inc({ reason }, 0);
     for (const outcome of ['confirmed', 'nacked', 'returned']) this.publishes.inc({ outcome }, 0);
   }
 
@@ -92,9 +103,22 @@ export class RelayMetrics {
     };
   }
 
+  /** The labelled children of one (route, outcome), looked up once: prom-client hashes the labels on every call otherwise. */
+  private readonly byRouteOutcome = new Map<string, { readonly count: client.Counter.Internal; readonly duration: client.Histogram.Internal<string>; readonly timeouts?: client.Counter.Internal }>();
+
   observeRequest(route: string, outcome: string, seconds: number): void {
-    this.requests.inc({ route, outcome });
-    this.duration.observe({ route, outcome }, seconds);
-    if (outcome === 'TIMEOUT') this.timeouts.inc({ route });
+    const key = `${route} ${outcome}`;
+    let children = this.byRouteOutcome.get(key);
+    if (!children) {
+      children = {
+        count: this.requests.labels({ route, outcome }),
+        duration: this.duration.labels({ route, outcome }),
+        ...(outcome === 'TIMEOUT' ? { timeouts: this.timeouts.labels({ route }) } : {}),
+      };
+      this.byRouteOutcome.set(key, children);
+    }
+    children.count.inc();
+    children.duration.observe(seconds);
+    children.timeouts?.inc();
   }
 }

@@ -7,6 +7,7 @@ import { ResultStore } from './actors/results.ts';
 import type { Config } from './config/index.ts';
 import { answerClientError, createApp } from './http/app.ts';
 import type { Logger } from './log.ts';
+import { newCorrelationId } from './requests/correlation-id.ts';
 import { RelayMetrics } from './metrics.ts';
 
 export interface RelayService {
@@ -36,6 +37,9 @@ export async function startRelayService(config: Config, logger: Logger, options:
   const metrics = new RelayMetrics({ collectDefault: options.processMetrics ?? true });
   const relay = new Relay({ config, logger, metrics, ...(inspection.inspect ? { inspect: inspection.inspect } : {}) }).start();
   metrics.outboxSize = () => relay.outbox;
+  metrics.inFlightCount = () => relay.inFlight;
+  metrics.inFlightBytes = () => relay.requests.bytes;
+  const mintCorrelationId = () => newCorrelationId(config.instanceId);
   let draining = false;
   const app = createApp({
     relay,
@@ -43,6 +47,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
     metrics,
     logger,
     maxBodyBytes: config.http.maxBodyBytes,
+    newCorrelationId: mintCorrelationId,
     apiTokens: config.http.apiTokens,
     exposeMetrics: config.http.exposeMetrics,
     exposeDebug: config.http.exposeDebug,
@@ -50,7 +55,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
     isDraining: () => draining,
   });
   const server = createServer(app.callback());
-  server.on('clientError', answerClientError(() => relay.newCorrelationId()));
+  server.on('clientError', answerClientError(mintCorrelationId));
   server.keepAliveTimeout = 65_000;
   server.listen(options.port, options.host);
   await once(server, 'listening');

@@ -1,12 +1,12 @@
 import { context as otelContext, type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { InspectionEvent } from 'xstate';
+import { isRequestActor } from './actors/request/request.logic.ts';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 interface RequestSnapshotLike {
   readonly status: string;
   readonly output?: { readonly ok?: boolean; readonly code?: string; readonly message?: string };
-  readonly machine?: { readonly id?: string };
   readonly context?: {
     readonly correlationId?: string;
     readonly kind?: string;
@@ -39,7 +39,7 @@ export function requestTracing(tracer: Tracer = trace.getTracer('amqp-relay')): 
   return (e) => {
     if (e.type !== '@xstate.snapshot') return;
     const snapshot = e.snapshot as RequestSnapshotLike;
-    if (snapshot.machine?.id !== 'request') return;
+    if (!isRequestActor(e.actorRef)) return;
     const id = e.actorRef.sessionId;
     let span = spans.get(id);
     if (!span) {
@@ -61,7 +61,7 @@ export function requestTracing(tracer: Tracer = trace.getTracer('amqp-relay')): 
       span.addEvent('publish');
       spans.set(id, span);
     } else {
-      const name = e.event.type.startsWith('xstate.after.') ? 'deadline' : SPAN_EVENTS[e.event.type];
+      const name = SPAN_EVENTS[e.event.type];
       if (name) span.addEvent(name);
     }
     if (snapshot.status === 'active') return;

@@ -1,4 +1,6 @@
 import type { InspectionEvent } from 'xstate';
+import { isRequestActor } from './request/request.logic.ts';
+import { leafState } from './state-name.ts';
 
 /** One change of the broker actor's state, as the live page lists it. */
 export interface BrokerTransition {
@@ -51,8 +53,7 @@ interface MachineSnapshotLike {
   readonly context?: {
     readonly correlationId?: string;
     readonly kind?: string;
-    readonly deadlineMs?: number;
-    readonly message?: { readonly deadlineAt?: number };
+    readonly acceptedAt?: number;
     readonly reconnects?: number;
     readonly lastError?: string | null;
   };
@@ -63,18 +64,6 @@ export interface LiveHubOptions {
   readonly sampleSize?: number;
   readonly historySize?: number;
   readonly now?: () => number;
-}
-
-/** The innermost state name: `{ online: 'connected' }` → `connected`. */
-export function leafState(value: unknown): string {
-  let v = value;
-  while (v !== null && typeof v === 'object') {
-    const first = Object.keys(v)[0];
-    if (first === undefined) return '?';
-    const next = (v as Record<string, unknown>)[first];
-    v = typeof next === 'string' || (next !== null && typeof next === 'object') ? next : first;
-  }
-  return typeof v === 'string' ? v : '?';
 }
 
 /**
@@ -134,9 +123,8 @@ export class LiveInspectionHub {
   readonly observe = (e: InspectionEvent): void => {
     if (e.type !== '@xstate.snapshot') return;
     const snapshot = e.snapshot as unknown as MachineSnapshotLike;
-    const machine = snapshot.machine?.id;
-    if (machine === 'broker') this.observeBroker(snapshot);
-    else if (machine === 'request' && this.listeners.size > 0) this.observeRequest(e.actorRef.sessionId, snapshot);
+    if (snapshot.machine?.id === 'broker') this.observeBroker(snapshot);
+    else if (this.listeners.size > 0 && isRequestActor(e.actorRef)) this.observeRequest(e.actorRef.sessionId, snapshot);
   };
 
   /** The summary the page gets every interval (also sent by the timer). */
@@ -190,11 +178,10 @@ export class LiveInspectionHub {
       return;
     }
     const c = snapshot.context ?? {};
-    const deadlineAt = c.message?.deadlineAt;
     this.requests.set(sessionId, {
       correlationId: c.correlationId ?? sessionId,
       kind: c.kind ?? '?',
-      startedAt: deadlineAt !== undefined && c.deadlineMs !== undefined ? deadlineAt - c.deadlineMs : this.now(),
+      startedAt: c.acceptedAt ?? this.now(),
       state: leafState(snapshot.value),
     });
   }

@@ -1,26 +1,26 @@
-import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import { type Actor, type AnyActorLogic, createActor, fromTransition, type InspectionEvent, type Observer, toPromise } from 'xstate';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
+import { REQUEST_KINDS, type RequestKind } from '../requests/kinds.ts';
 import { type BrokerActorRef, brokerMachine, brokerStateOf } from './broker/broker.machine.ts';
-import { newCorrelationId, requestMessage, type TraceHeaders } from './request/messages.ts';
-import type { RequestKind, RequestOutcome } from './request/outcome.ts';
-import { requestMachine } from './request/request.machine.ts';
+import { PublishBatcher } from './broker/publish-batcher.ts';
+import { type DeadlineClock, InFlightRequests, systemClock } from './in-flight.ts';
+import { requestMessage, type TraceHeaders } from './request/messages.ts';
+import type { RequestOutcome } from './request/outcome.ts';
+import { requestLogic } from './request/request.logic.ts';
 import { relayReplyRouting, relayTopology } from './topology.ts';
 
 export interface RequestSpec {
   readonly kind: RequestKind;
   readonly body: Readonly<Record<string, unknown>>;
-  /** From newCorrelationId(), when the caller needs the id before submitting. */
-  readonly correlationId?: string;
+  /** Minted once, at the HTTP edge. */
+  readonly correlationId: string;
+  /** When the HTTP request was accepted (epoch ms): the deadline counts from here. */
+  readonly acceptedAt: number;
   /** A client's shorter deadline (X-Timeout-Ms); capped at the kind's own. */
   readonly timeoutMs?: number;
   readonly trace?: TraceHeaders;
-}
-
-export interface SubmittedRequest {
-  readonly correlationId: string;
-  readonly outcome: Promise<RequestOutcome>;
 }
 
 export interface Readiness {
@@ -36,20 +36,11 @@ export interface ActorsSnapshot {
 
 /** What the HTTP layer needs from the actor system, and nothing about AMQP. */
 export interface RelayPort {
-  newCorrelationId(): string;
-  submit(spec: RequestSpec): SubmittedRequest;
-  deadlineOf(kind: RequestKind): number;
+  /** Runs one request to its outcome; never rejects. */
+  submit(spec: RequestSpec): Promise<RequestOutcome>;
   readiness(): Readiness;
   actors(): ActorsSnapshot;
   readonly inFlight: number;
-}
-
-type RequestActor = Actor<typeof requestMachine>;
-
-interface LiveRequest {
-  readonly actor: RequestActor;
-  readonly kind: RequestKind;
-  readonly startedAt: number;
 }
 
 export interface RelayDeps {
@@ -57,21 +48,30 @@ export interface RelayDeps {
   readonly logger: Logger;
   readonly metrics?: RelayMetrics;
   readonly inspect?: Observer<InspectionEvent> | ((e: InspectionEvent) => void);
+  readonly clock?: DeadlineClock;
 }
 
+/** The root of the relay's actor system: it only holds the system together (events to it change nothing). */
+const relayRoot = fromTransition((state: null) => state, null);
+
 /**
- * The actor system: one BrokerActor for the process, one independent RequestActor per request.
- * Request actors are not children of the broker: spawning and stopping children is O(children)
- * in XState, while an independent actor costs the same whatever else is in flight.
+ * The actor system: a root, one BrokerActor, and one RequestActor per request, all in one system
+ * (so one inspection observer sees them all). Request actors are created with the root as parent,
+ * never spawned into a machine (spawn and stop are O(children) there), and their deadlines are
+ * plain timers (see InFlightRequests): a request costs the same whatever else is in flight.
  */
 export class Relay implements RelayPort {
+  readonly root: Actor<AnyActorLogic>;
   readonly broker: BrokerActorRef;
-  private readonly live = new Map<string, LiveRequest>();
-  private drained: (() => void) | undefined;
+  readonly requests: InFlightRequests;
+  private readonly batcher: PublishBatcher;
 
   constructor(private readonly deps: RelayDeps) {
     const { config, logger, metrics, inspect } = deps;
+    this.root = createActor(relayRoot, { id: 'relay', ...(inspect ? { inspect } : {}) });
     this.broker = createActor(brokerMachine, {
+      parent: this.root,
+      id: 'broker',
       input: {
         urls: config.amqp.urls,
         heartbeatSeconds: config.amqp.heartbeatSeconds,
@@ -83,12 +83,14 @@ export class Relay implements RelayPort {
         replies: relayReplyRouting(config),
         ...(metrics ? { observer: metrics.brokerObserver() } : {}),
       },
-      ...(inspect ? { inspect } : {}),
     });
     this.broker.subscribe({ error: (err) => logger.fatal({ err }, 'broker actor failed') });
+    this.batcher = new PublishBatcher(this.broker);
+    this.requests = new InFlightRequests(deps.clock ?? systemClock);
   }
 
   start(): this {
+    this.root.start();
     this.broker.start();
     return this;
   }
@@ -98,45 +100,47 @@ export class Relay implements RelayPort {
   }
 
   get inFlight(): number {
-    return this.live.size;
+    return this.requests.size;
   }
 
-  newCorrelationId(): string {
-    return newCorrelationId(this.deps.config.instanceId);
-  }
-
-  deadlineOf(kind: RequestKind): number {
-    return kind === 'recipe_analysis' || kind === 'image_analysis' ? this.deps.config.timeouts.aiMs : this.deps.config.timeouts.crawlMs;
-  }
-
-  submit(spec: RequestSpec): SubmittedRequest {
-    const { config, metrics, inspect } = this.deps;
-    const correlationId = spec.correlationId ?? this.newCorrelationId();
-    const deadlineMs = Math.min(spec.timeoutMs ?? Infinity, this.deadlineOf(spec.kind));
-    const message = requestMessage(config, spec.kind, correlationId, spec.body, Date.now() + deadlineMs, spec.trace);
-    const actor = createActor(requestMachine, {
-      id: correlationId,
-      input: { correlationId, kind: spec.kind, message, broker: this.broker, deadlineMs, replyOptional: spec.kind === 'ping' },
-      ...(inspect ? { inspect } : {}),
+  submit(spec: RequestSpec): Promise<RequestOutcome> {
+    const { config, logger } = this.deps;
+    const { kind, correlationId, acceptedAt } = spec;
+    const kindDeadline = REQUEST_KINDS[kind].deadlineMs(config.timeouts);
+    const deadlineAt = acceptedAt + Math.min(spec.timeoutMs ?? kindDeadline, kindDeadline);
+    const message = requestMessage(config, kind, correlationId, spec.body, deadlineAt, spec.trace);
+    const refusal = this.admission(message.content.length);
+    if (refusal) return Promise.resolve(refusal);
+    const actor = createActor(requestLogic, {
+      parent: this.root,
+      input: { correlationId, kind, message, broker: this.batcher, acceptedAt, deadlineAt, replyOptional: REQUEST_KINDS[kind].replyOptional },
     });
-    this.live.set(correlationId, { actor, kind: spec.kind, startedAt: Date.now() });
-    metrics?.inFlight.inc();
-    // One promise and one observer per request: this runs for every HTTP request.
-    const outcome = new Promise<RequestOutcome>((resolve) => {
-      actor.subscribe({
-        complete: () => {
-          this.finished(correlationId);
-          resolve(actor.getSnapshot().output!);
-        },
-        error: (err) => {
-          this.finished(correlationId);
-          this.deps.logger.error({ err, correlationId }, 'request actor failed');
-          resolve({ ok: false, code: 'BROKER_UNAVAILABLE', message: 'the request failed inside the relay' });
-        },
-      });
-    });
+    this.requests.add({ actor, correlationId, kind, acceptedAt, deadlineAt, bytes: message.content.length }, Date.now());
+    const outcome = toPromise(actor).then(
+      (output) => {
+        this.requests.remove(correlationId);
+        return output;
+      },
+      (err: unknown): RequestOutcome => {
+        this.requests.remove(correlationId);
+        logger.error({ err, correlationId }, 'request actor failed');
+        return { ok: false, code: 'INTERNAL', message: 'the request failed inside the relay' };
+      },
+    );
     actor.start();
-    return { correlationId, outcome };
+    return outcome;
+  }
+
+  /** OVERLOADED when one more request would pass MAX_IN_FLIGHT_REQUESTS or MAX_IN_FLIGHT_BYTES. */
+  private admission(bytes: number): RequestOutcome | undefined {
+    const { maxInFlightRequests, maxInFlightBytes } = this.deps.config.admission;
+    if (this.requests.size >= maxInFlightRequests) {
+      return { ok: false, code: 'OVERLOADED', message: `${maxInFlightRequests} requests are in flight already; try again later` };
+    }
+    if (this.requests.bytes + bytes > maxInFlightBytes) {
+      return { ok: false, code: 'OVERLOADED', message: `the requests in flight hold ${maxInFlightBytes} bytes already; try again later` };
+    }
+    return undefined;
   }
 
   readiness(): Readiness {
@@ -162,46 +166,35 @@ export class Relay implements RelayPort {
         connectedTo,
         lastError,
       },
-      requests: [...this.live].map(([id, r]) => ({
+      requests: this.requests.oldest().map((r) => ({
         id: r.actor.sessionId,
-        correlationId: id,
+        correlationId: r.correlationId,
         kind: r.kind,
-        state: stateName(r.actor.getSnapshot().value),
-        ageMs: now - r.startedAt,
+        state: r.actor.getSnapshot().value,
+        ageMs: now - r.acceptedAt,
       })),
     };
   }
 
-  /** Resolves when no request is in flight, or after `timeoutMs`. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    if (this.live.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const empty = new Promise<boolean>((resolve) => (this.drained = () => resolve(true)));
-    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const result = await Promise.race([empty, late]);
-    clearTimeout(timer);
-    return result;
+  /** Resolves true when no request is in flight, or false after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.requests.whenEmpty(timeoutMs);
+  }
+
+  /** Ends every request still in flight with SHUTTING_DOWN (their clients get that answer). */
+  abandonAll(message: string): void {
+    for (const request of this.requests.oldest()) request.actor.send({ type: 'request.abort', message });
   }
 
   /** Closes channels and connection once outstanding confirms are in. */
   async stop(): Promise<void> {
+    this.batcher.flush();
     const done = new Promise<void>((resolve) => {
       this.broker.subscribe({ complete: () => resolve(), error: () => resolve() });
       if (this.broker.getSnapshot().status !== 'active') resolve();
     });
     this.broker.send({ type: 'broker.close' });
     await done;
+    this.root.stop();
   }
-
-  private finished(correlationId: string): void {
-    this.live.delete(correlationId);
-    this.deps.metrics?.inFlight.dec();
-    if (this.live.size === 0) this.drained?.();
-  }
-}
-
-function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const active = (value as { active?: string }).active;
-  return active ?? JSON.stringify(value);
 }

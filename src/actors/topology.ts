@@ -1,10 +1,15 @@
 import type { Config } from '../config/index.ts';
-import type { ChannelSpec, QueueSpec, Topology } from './broker/types.ts';
+import type { Service } from '../requests/kinds.ts';
+import type { ChannelSpec, QueueSpec, Topology } from './broker/messages.ts';
 import type { ReplyRouting } from './broker/routing.ts';
 
 /** Channel names: crawling and AI traffic never share a channel (as in the original service). */
 export const CRAWL_CHANNEL = 'crawl';
 export const AI_CHANNEL = 'ai';
+
+export function channelOf(service: Service): string {
+  return service === 'crawling' ? CRAWL_CHANNEL : AI_CHANNEL;
+}
 
 /** A request or response queue as the relay and the workers declare it: durable, quorum on demand. */
 export function requestQueue(name: string, config: Config): QueueSpec {

@@ -16,6 +16,8 @@ export const DEFAULTS = {
   RECONNECT_MAX_MS: 10_000,
   REPLY_QUEUE_EXPIRES_MS: 60_000,
   MAX_BUFFERED_REQUESTS: 10_000,
+  MAX_IN_FLIGHT_REQUESTS: 10_000,
+  MAX_IN_FLIGHT_BYTES: 268_435_456,
   RESULT_TTL_MS: 600_000,
   MAX_BODY_BYTES: 1_048_576,
   SHUTDOWN_TIMEOUT_MS: 30_000,
@@ -76,6 +78,8 @@ const envSchema = z.object({
   RECONNECT_MAX_MS: positiveInt.default(DEFAULTS.RECONNECT_MAX_MS),
   REPLY_QUEUE_EXPIRES_MS: positiveInt.default(DEFAULTS.REPLY_QUEUE_EXPIRES_MS),
   MAX_BUFFERED_REQUESTS: positiveInt.default(DEFAULTS.MAX_BUFFERED_REQUESTS),
+  MAX_IN_FLIGHT_REQUESTS: positiveInt.default(DEFAULTS.MAX_IN_FLIGHT_REQUESTS),
+  MAX_IN_FLIGHT_BYTES: positiveInt.default(DEFAULTS.MAX_IN_FLIGHT_BYTES),
   RESULT_TTL_MS: positiveInt.default(DEFAULTS.RESULT_TTL_MS),
   MAX_BODY_BYTES: positiveInt.default(DEFAULTS.MAX_BODY_BYTES),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
@@ -117,6 +121,8 @@ export interface Config {
     readonly reply: string;
   };
   readonly timeouts: { readonly aiMs: number; readonly crawlMs: number };
+  /** Accepted, unfinished requests: beyond either bound, 503 OVERLOADED. */
+  readonly admission: { readonly maxInFlightRequests: number; readonly maxInFlightBytes: number };
   readonly resultTtlMs: number;
   readonly http: {
     readonly port: number;
@@ -179,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reply: replyQueueName(instanceId),
     },
     timeouts: { aiMs: e.AI_TIMEOUT_MS, crawlMs: e.CRAWL_TIMEOUT_MS },
+    admission: { maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS, maxInFlightBytes: e.MAX_IN_FLIGHT_BYTES },
     resultTtlMs: e.RESULT_TTL_MS,
     http: {
       port: e.PORT,

@@ -1,16 +1,13 @@
 import type { Duplex } from 'node:stream';
 import Koa from 'koa';
-import Router from '@koa/router';
 import type { LiveInspectionHub } from '../actors/inspect.ts';
 import type { RelayPort } from '../actors/relay.ts';
 import type { ResultStore } from '../actors/results.ts';
-import { RelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { RelayState } from './context.ts';
-import { bearerAuth } from './middleware/auth.ts';
-import { errorHandler } from './middleware/errors.ts';
-import { requestLog } from './middleware/request-log.ts';
+import { edge } from './middleware/edge.ts';
+import { RouteTable } from './route-table.ts';
 import { apiRouter } from './routes/api.ts';
 import { opsRouter } from './routes/ops.ts';
 
@@ -21,48 +18,12 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   readonly apiTokens: readonly string[];
+  /** Mints the correlation id of each HTTP request. */
+  readonly newCorrelationId: () => string;
   readonly live?: LiveInspectionHub | undefined;
   readonly isDraining?: () => boolean;
   readonly exposeMetrics?: boolean;
   readonly exposeDebug?: boolean;
-}
-
-/**
- * Labels the request with its route template before anything can refuse it, so that a 401, 405
- * or 413 on an API route is counted under that route too. Unknown paths stay unlabelled.
- */
-function labelRoute(routers: readonly Router<RelayState>[]): Koa.Middleware<RelayState> {
-  return async (ctx, next) => {
-    for (const router of routers) {
-      const { path, pathAndMethod } = router.match(ctx.path, ctx.method);
-      const layer = pathAndMethod.find((l) => l.methods.length > 0) ?? path.find((l) => l.methods.length > 0);
-      if (layer) {
-        ctx.state.route = String(layer.path);
-        break;
-      }
-    }
-    await next();
-  };
-}
-
-/** A known path with a method it does not serve is 405 with Allow, whatever the method. */
-function methodNotAllowed(routers: readonly Router<RelayState>[]): Koa.Middleware<RelayState> {
-  return async (ctx, next) => {
-    await next();
-    if (ctx.status !== 404 || ctx.body !== undefined) return;
-    const allowed = new Set<string>();
-    for (const router of routers) {
-      for (const layer of router.match(ctx.path, ctx.method).path) for (const m of layer.methods) allowed.add(m);
-    }
-    if (allowed.size === 0) return;
-    const allow = [...allowed].join(', ');
-    if (ctx.method === 'OPTIONS') {
-      ctx.status = 204;
-      ctx.set('Allow', allow);
-      return;
-    }
-    throw new RelayError('METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`, { Allow: allow });
-  };
 }
 
 /** The Koa app, built from its dependencies; listening is the caller's business. */
@@ -76,11 +37,8 @@ export function createApp(deps: AppDeps): Koa<RelayState> {
     ...(deps.exposeMetrics !== undefined ? { exposeMetrics: deps.exposeMetrics } : {}),
     ...(deps.exposeDebug !== undefined ? { exposeDebug: deps.exposeDebug } : {}),
   });
-  app.use(requestLog({ logger: deps.logger, metrics: deps.metrics, newId: () => deps.relay.newCorrelationId() }));
-  app.use(labelRoute([api, ops]));
-  app.use(errorHandler(deps.logger));
-  app.use(bearerAuth(deps.apiTokens));
-  app.use(methodNotAllowed([api, ops]));
+  const routes = new RouteTable([api, ops]);
+  app.use(edge({ logger: deps.logger, metrics: deps.metrics, routes, apiTokens: deps.apiTokens, newCorrelationId: deps.newCorrelationId }));
   app.use(api.routes());
   app.use(ops.routes());
   app.on('error', (err: { code?: string }) => {

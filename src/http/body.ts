@@ -9,9 +9,12 @@ export function isJsonContentType(header: string | undefined): boolean {
   return /^application\/json$/i.test(type) || /^[\w.+-]+\/[\w.+-]+\+json$/i.test(type);
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The body's decoder: its declared charset (UTF-8 when none), strict, so broken bytes are refused, not replaced. */
 function decoderFor(contentType: string): TextDecoder {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1] ?? 'utf-8';
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1];
+  if (charset === undefined || /^utf-?8$/i.test(charset)) return utf8;
   try {
     return new TextDecoder(charset, { fatal: true });
   } catch {
@@ -39,6 +42,53 @@ function depthExceeds(value: unknown, limit: number): boolean {
   }
 }
 
+/** How many `[` and `{` the text has: fewer than the depth limit cannot nest past it. */
+function openingBrackets(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('{'); i !== -1 && count <= MAX_JSON_DEPTH; i = text.indexOf('{', i + 1)) count++;
+  for (let i = text.indexOf('['); i !== -1 && count <= MAX_JSON_DEPTH; i = text.indexOf('[', i + 1)) count++;
+  return count;
+}
+
+/** The whole body, refused as soon as it passes `limit` (never buffered in full), with plain stream listeners. */
+function readAll(ctx: Context, limit: number): Promise<Buffer> {
+  const req = ctx.req;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onClose);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        ctx.set('Connection', 'close');
+        req.resume();
+        reject(new RelayError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    // The client went away mid-body: its fault, not an internal error.
+    const onClose = () => {
+      cleanup();
+      reject(new RelayError('INVALID_REQUEST', 'the connection closed before the body was complete'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onClose);
+    req.on('close', onClose);
+  });
+}
+
 /**
  * Reads a JSON body of at most `limit` bytes. A body over the limit is refused as soon as its
  * declared length or the bytes read so far exceed it: it is never buffered in full.
@@ -62,27 +112,10 @@ export async function readJsonBody(ctx: Context, limit: number, options: { optio
     ctx.set('Connection', 'close');
     throw new RelayError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        ctx.set('Connection', 'close');
-        ctx.req.unpipe();
-        ctx.req.resume();
-        throw new RelayError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (err instanceof RelayError) throw err;
-    // The client went away mid-body: its fault, not an internal error.
-    throw new RelayError('INVALID_REQUEST', 'the connection closed before the body was complete');
-  }
+  const bytes = await readAll(ctx, limit);
   let text: string;
   try {
-    text = decoder.decode(Buffer.concat(chunks, size));
+    text = decoder.decode(bytes);
   } catch {
     throw new RelayError('INVALID_REQUEST', `the body is not valid ${decoder.encoding} text`);
   }
@@ -96,7 +129,7 @@ export async function readJsonBody(ctx: Context, limit: number, options: { optio
   } catch {
     throw new RelayError('INVALID_REQUEST', 'the body is not valid JSON');
   }
-  if (depthExceeds(body, MAX_JSON_DEPTH)) {
+  if (openingBrackets(text) > MAX_JSON_DEPTH && depthExceeds(body, MAX_JSON_DEPTH)) {
     throw new RelayError('INVALID_REQUEST', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
   return body;

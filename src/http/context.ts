@@ -1,9 +1,12 @@
 import type { ParameterizedContext } from 'koa';
 
-/** What middleware leaves on ctx.state for the routes and the request log. */
+/** What the edge middleware leaves on ctx.state for the routes. */
 export interface RelayState {
+  /** Minted once per HTTP request: the AMQP correlationId of its message, if it sends one. */
   correlationId: string;
-  /** The route template, for logs and metric labels (set by labelRoute in app.ts; unset for unknown paths). */
+  /** When the request was accepted (epoch ms): its deadline counts from here. */
+  acceptedAt: number;
+  /** The route template, for logs and metric labels (unset for unknown paths). */
   route?: string;
   /** The error code of a failed request, for logs and metric labels. */
   errorCode?: string;

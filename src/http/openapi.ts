@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
-import { acceptedResponse, asyncResultResponse, crawlBody, errorResponse, imageBody, pingBody, readyResponse, recipeBody, workerReply } from './schemas.ts';
+import { KIND_NAMES, REQUEST_KINDS } from '../requests/kinds.ts';
+import { acceptedResponse, asyncResultResponse, errorResponse, readyResponse, workerReply } from './response-schemas.ts';
 
-/** Response bodies of the operations routes (requests are validated by the schemas in schemas.ts). */
+/** Response bodies of the operations routes (requests are validated by the schemas of the kinds table). */
 const healthResponse = z.object({ status: z.literal('ok') });
 const actorsResponse = z.object({
   broker: z.looseObject({
@@ -14,7 +15,7 @@ const actorsResponse = z.object({
     z.object({
       id: z.string(),
       correlationId: z.string(),
-      kind: z.enum(['crawl', 'ping', 'recipe_analysis', 'image_analysis']),
+      kind: z.enum(KIND_NAMES),
       state: z.string(),
       ageMs: z.number(),
     }),
@@ -41,7 +42,7 @@ function errors(codes: readonly ErrorCode[]): Record<string, unknown> {
   );
 }
 
-const bodyErrors: readonly ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'SHUTTING_DOWN'];
+const bodyErrors: readonly ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'SHUTTING_DOWN', 'OVERLOADED'];
 const replyErrors: readonly ErrorCode[] = [...bodyErrors, 'WORKER_ERROR', 'BAD_REPLY', 'BROKER_UNAVAILABLE', 'NO_ROUTE', 'TIMEOUT'];
 
 const parameters = {
@@ -57,6 +58,21 @@ const accepted = {
   ...json(acceptedResponse),
 };
 const replied = (service: string) => ({ description: `The ${service} service's JSON reply`, headers: correlationHeader, ...json(workerReply) });
+
+/** One POST operation per request kind, from the kinds table. */
+function kindPaths(): Record<string, unknown> {
+  return Object.fromEntries(
+    KIND_NAMES.map((kind) => {
+      const spec = REQUEST_KINDS[kind];
+      const service = spec.service === 'ai' ? 'AI' : spec.service;
+      const ok: Record<string, unknown> = {};
+      if (spec.answer !== 'accept') ok['200'] = replied(service);
+      if (spec.answer !== 'reply') ok['202'] = accepted;
+      const codes = spec.answer === 'accept' ? bodyErrors : replyErrors;
+      return [spec.route, post(spec.summary, spec.schema, ok, codes, { async: spec.answer === 'replyUnlessPreferAsync', optionalBody: spec.bodyOptional })];
+    }),
+  );
+}
 
 function post(summary: string, body: z.ZodType, ok: Record<string, unknown>, codes: readonly ErrorCode[], options: { async?: boolean; optionalBody?: boolean } = {}) {
   return {
@@ -85,12 +101,7 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on /api, /metrics and /debug when API_TOKENS is set' } },
     },
     paths: {
-      '/api/crawl': post('Crawl a page (synchronously, or asynchronously with Prefer: respond-async)', crawlBody, { '200': replied('crawling'), '202': accepted }, replyErrors, {
-        async: true,
-      }),
-      '/api/crawl/ping': post('Fire-and-forget ping to the crawling service', pingBody, { '202': accepted }, bodyErrors, { optionalBody: true }),
-      '/api/ai/recipe': post('Recipe analysis', recipeBody, { '200': replied('AI') }, replyErrors),
-      '/api/ai/image': post('Image analysis', imageBody, { '200': replied('AI') }, replyErrors),
+      ...kindPaths(),
       '/api/requests/{correlationId}': {
         get: {
           summary: 'Outcome of an asynchronous request',

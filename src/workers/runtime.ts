@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AnyActorRef, createActor } from 'xstate';
 import { type BrokerActorRef, brokerMachine } from '../actors/broker/broker.machine.ts';
-import type { Delivery, QueueSpec } from '../actors/broker/types.ts';
+import type { Delivery, QueueSpec } from '../actors/broker/messages.ts';
 import type { Logger } from '../log.ts';
 
 /** What a handler returns: a JSON reply, or a failure the relay reports as WORKER_ERROR. */

@@ -1,3 +1,4 @@
+import { newCorrelationId } from '../../src/requests/correlation-id.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type HoldingWorker, startHoldingWorker } from '../../bench/holding-worker.ts';
 import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
@@ -30,7 +31,7 @@ describe('many requests in flight at once', () => {
   it('completes 2,000 held requests, each with its own reply', async () => {
     const count = 2_000;
     const outcomes: Promise<RequestOutcome>[] = [];
-    for (let i = 0; i < count; i++) outcomes.push(relay.relay.submit({ kind: 'recipe_analysis', body: { recipe_text: `recipe ${i}` } }).outcome);
+    for (let i = 0; i < count; i++) outcomes.push(relay.relay.submit({ kind: 'recipe_analysis', body: { recipe_text: `recipe ${i}` }, correlationId: newCorrelationId(relay.config.instanceId), acceptedAt: Date.now() }));
 
     // All of them reach the worker before any is answered: they are all in flight together.
     await waitFor(() => worker.held === count, 30_000, `${count} requests held by the worker`);

@@ -1,3 +1,4 @@
+import { newCorrelationId } from '../../src/requests/correlation-id.ts';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -101,7 +102,7 @@ describe('readiness of a relay that cannot reach its broker', () => {
     const logger = pino({ level: 'silent' });
     const metrics = new RelayMetrics({ collectDefault: false });
     relay = new Relay({ config, logger, metrics }).start();
-    const app = createApp({ relay, results: new ResultStore(1_000), metrics, logger, maxBodyBytes: 1_024, apiTokens: [] });
+    const app = createApp({ relay, results: new ResultStore(1_000), metrics, logger, maxBodyBytes: 1_024, apiTokens: [], newCorrelationId: () => newCorrelationId(config.instanceId) });
     server = createServer(app.callback()).listen(0, '127.0.0.1');
     await once(server, 'listening');
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,3 +1,4 @@
+import { newCorrelationId } from '../../src/requests/correlation-id.ts';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -126,7 +127,7 @@ describe('every status that /openapi.json documents is one the relay answers', (
     const logger = pino({ level: 'silent' });
     const metrics = new RelayMetrics({ collectDefault: false });
     deadRelay = new Relay({ config, logger, metrics }).start();
-    const app = createApp({ relay: deadRelay, results: new ResultStore(1_000), metrics, logger, maxBodyBytes: 1_024, apiTokens: [], isDraining: () => true });
+    const app = createApp({ relay: deadRelay, results: new ResultStore(1_000), metrics, logger, maxBodyBytes: 1_024, apiTokens: [], newCorrelationId: () => newCorrelationId(config.instanceId), isDraining: () => true });
     drainingServer = createServer(app.callback()).listen(0, '127.0.0.1');
     await once(drainingServer, 'listening');
     relays = { main, guarded, draining: `http://127.0.0.1:${(drainingServer.address() as AddressInfo).port}` };

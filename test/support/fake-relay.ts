@@ -3,21 +3,25 @@ import { createServer, type IncomingHttpHeaders, request as httpRequest, type Re
 import type { AddressInfo } from 'node:net';
 import amqp, { type Options } from 'amqplib';
 import { pino } from 'pino';
-import type { ActorsSnapshot, Readiness, RelayPort, RequestSpec, SubmittedRequest } from '../../src/actors/relay.ts';
+import type { ActorsSnapshot, Readiness, RelayPort, RequestSpec } from '../../src/actors/relay.ts';
 import { ResultStore } from '../../src/actors/results.ts';
-import type { RequestKind, RequestOutcome } from '../../src/actors/request/outcome.ts';
+import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { REQUEST_KINDS, type RequestKind } from '../../src/requests/kinds.ts';
 import { type AppDeps, answerClientError, createApp } from '../../src/http/app.ts';
 import { RelayMetrics } from '../../src/metrics.ts';
 
 /** How the fake relay answers one submitted request. */
-export type FakeAnswer = (spec: RequestSpec & { readonly correlationId: string }) => RequestOutcome | Promise<RequestOutcome>;
+export type FakeAnswer = (spec: RequestSpec) => RequestOutcome | Promise<RequestOutcome>;
+
+const defaults = loadConfig({});
 
 /**
  * A RelayPort without a broker: it records what the HTTP layer submits and answers as told
  * (by default, echoes the body back as the reply).
  */
 export class FakeRelay implements RelayPort {
-  readonly submitted: Array<RequestSpec & { readonly correlationId: string }> = [];
+  readonly submitted: RequestSpec[] = [];
   answer: FakeAnswer = (spec) => ({ ok: true, reply: { echo: spec.body, kind: spec.kind } });
   ready: Readiness = { ready: true, broker: 'connected' };
   private sequence = 0;
@@ -34,21 +38,19 @@ export class FakeRelay implements RelayPort {
     return `${this.instanceId}.${this.sequence}`;
   }
 
-  submit(spec: RequestSpec): SubmittedRequest {
-    const correlationId = spec.correlationId ?? this.newCorrelationId();
+  submit(spec: RequestSpec): Promise<RequestOutcome> {
     // As the real relay does when it builds the message: what cannot be serialised fails here.
     JSON.stringify(spec.body);
-    const recorded = { ...spec, correlationId };
-    this.submitted.push(recorded);
+    this.submitted.push(spec);
     this.live += 1;
-    const outcome = Promise.resolve()
-      .then(() => this.answer(recorded))
+    return Promise.resolve()
+      .then(() => this.answer(spec))
       .finally(() => (this.live -= 1));
-    return { correlationId, outcome };
   }
 
+  /** The kind's deadline, as the real relay reads it from the kinds table and the default configuration. */
   deadlineOf(kind: RequestKind): number {
-    return kind === 'recipe_analysis' || kind === 'image_analysis' ? 100_000 : 30_000;
+    return REQUEST_KINDS[kind].deadlineMs(defaults.timeouts);
   }
 
   readiness(): Readiness {
@@ -72,6 +74,7 @@ export function fakeApp(overrides: Partial<AppDeps> & { relay?: FakeRelay } = {}
     logger: pino({ level: 'silent' }),
     maxBodyBytes: 1024,
     apiTokens: [],
+    newCorrelationId: () => relay.newCorrelationId(),
     ...overrides,
     relay,
     results,

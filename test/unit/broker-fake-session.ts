@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { type AnyActorRef, createActor, fromCallback, SimulatedClock } from 'xstate';
-import type { SessionCommand, SessionEvent, SessionInput } from '../../src/actors/broker/amqp-session.ts';
+import type { SessionCommand, SessionEvent, SessionInput } from '../../src/actors/broker/session-events.ts';
 import { type BrokerInput, brokerMachine, brokerStateOf } from '../../src/actors/broker/broker.machine.ts';
 import type { BrokerNotice } from '../../src/actors/broker/events.ts';
-import type { Delivery, OutboundMessage } from '../../src/actors/broker/types.ts';
+import type { Delivery, OutboundMessage } from '../../src/actors/broker/messages.ts';
 
 /** One invocation of the fake amqpSession: what it was given, what it was told, and a way to answer. */
 export interface FakeSession {
@@ -23,7 +23,7 @@ export function fakeBroker(overrides: Partial<BrokerInput> = {}) {
       commands: [],
       stopped: false,
       emit: sendBack,
-      published: () => session.commands.flatMap((c) => (c.type === 'amqp.publish' ? [c.message.id] : [])),
+      published: () => session.commands.flatMap((c) => (c.type === 'amqp.publish' ? c.messages.map((m) => m.id) : [])),
     };
     sessions.push(session);
     receive((command) => void session.commands.push(command));

@@ -95,7 +95,7 @@ describe('broker outbox', () => {
     broker.drop();
     broker.waitBackoff();
     broker.connect();
-    const again = broker.current().commands.flatMap((c) => (c.type === 'amqp.publish' ? [c.message] : []));
+    const again = broker.current().commands.flatMap((c) => (c.type === 'amqp.publish' ? c.messages : []));
     // me.2 is on the broker already (confirmed, waiting for its reply): only me.1 goes again.
     expect(again.map((m) => m.id)).toEqual(['me.1']);
     expect(again[0]!.properties).toMatchObject({ correlationId: 'me.1', messageId: 'me.1' });
@@ -231,8 +231,8 @@ describe('broker replies and deliveries', () => {
     const response = delivery({ queue: 'crawl.response', channel: 'crawl', correlationId: 'other.5', deliveryTag: 4 });
     broker.current().emit({ type: 'amqp.delivery', delivery: response });
     const forward = broker.current().commands.find((c) => c.type === 'amqp.publish');
-    expect(forward).toMatchObject({ message: { routingKey: 'amqp-relay.reply.other', properties: { correlationId: 'other.5' } } });
-    broker.current().emit({ type: 'amqp.confirmed', id: forward!.type === 'amqp.publish' ? forward!.message.id : '' });
+    expect(forward).toMatchObject({ messages: [{ routingKey: 'amqp-relay.reply.other', properties: { correlationId: 'other.5' } }] });
+    broker.current().emit({ type: 'amqp.confirmed', id: forward!.type === 'amqp.publish' ? forward!.messages[0]!.id : '' });
     expect(broker.current().commands.at(-1)).toEqual({ type: 'amqp.ack', channel: 'crawl', deliveryTag: 4, generation: 1, channelEpoch: 0 });
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fullJitterDelay } from '../../src/actors/broker/backoff.ts';
 import { PendingMessages } from '../../src/actors/broker/pending.ts';
-import { decideDelivery, ownerOf } from '../../src/actors/broker/routing.ts';
+import { decideDelivery } from '../../src/actors/broker/routing.ts';
+import { ownerOf } from '../../src/requests/correlation-id.ts';
 import { delivery, message } from './broker-fake-session.ts';
 
 const routing = { instanceId: 'me', queues: ['amqp-relay.reply.me', 'crawl.response'], forwardChannel: 'ai' };
@@ -36,7 +37,17 @@ describe('reply routing', () => {
     expect(decideDelivery(delivery({ correlationId: 'me.1' }), routing, pending)).toEqual({ kind: 'drop', reason: 'duplicate' });
     expect(decideDelivery(delivery({ correlationId: 'me.2' }), routing, pending)).toEqual({ kind: 'drop', reason: 'late' });
     expect(decideDelivery(delivery({ correlationId: 'me.3' }), routing, pending)).toEqual({ kind: 'drop', reason: 'unknown' });
-    expect(decideDelivery(delivery({ correlationId: undefined }), routing, pending)).toEqual({ kind: 'drop', reason: 'unknown' });
+  });
+
+  it('drops as unforwardable what it can neither match nor pass on: no correlation id, an owner that is no queue name', () => {
+    const pending = new PendingMessages();
+    const crawlResponses = { queue: 'crawl.response' };
+    expect(decideDelivery(delivery({ ...crawlResponses, correlationId: undefined }), routing, pending)).toEqual({ kind: 'drop', reason: 'unforwardable' });
+    expect(decideDelivery(delivery({ ...crawlResponses, correlationId: '' }), routing, pending)).toEqual({ kind: 'drop', reason: 'unforwardable' });
+    const tooLong = `${'x'.repeat(250)}.1`;
+    expect(decideDelivery(delivery({ ...crawlResponses, correlationId: tooLong }), routing, pending)).toEqual({ kind: 'drop', reason: 'unforwardable' });
+    expect(decideDelivery(delivery({ ...crawlResponses, correlationId: 'a b/c.1' }), routing, pending)).toEqual({ kind: 'drop', reason: 'unforwardable' });
+    expect(decideDelivery(delivery({ ...crawlResponses, correlationId: 'other.1' }), routing, pending)).toMatchObject({ kind: 'forward' });
   });
 
   it('treats deliveries from other queues as work', () => {

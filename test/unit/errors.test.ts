@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS, type ErrorCode, isErrorCode, RelayError, RETRY_AFTER_SECONDS } from '../../src/errors.ts';
 import type { RelayState } from '../../src/http/context.ts';
-import { errorHandler } from '../../src/http/middleware/errors.ts';
+import { renderError } from '../../src/http/middleware/errors.ts';
 import { listen, rawRequest } from '../support/fake-relay.ts';
 
 /** The contract's error table, written out again on purpose: src/errors.ts must match it. */
@@ -20,6 +20,7 @@ const CONTRACT: Record<string, number> = {
   BROKER_UNAVAILABLE: 503,
   NO_ROUTE: 503,
   SHUTTING_DOWN: 503,
+  OVERLOADED: 503,
   TIMEOUT: 504,
 };
 
@@ -33,7 +34,14 @@ describe('the error table', () => {
       ctx.state.correlationId = 'test.1';
       await next();
     });
-    app.use(errorHandler(pino({ level: 'silent' })));
+    const logger = pino({ level: 'silent' });
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (caught) {
+        renderError(ctx, caught, logger);
+      }
+    });
     app.use((ctx) => {
       const code = ctx.path.slice(1);
       if (!isErrorCode(code)) throw new Error('not a code');
@@ -52,7 +60,7 @@ describe('the error table', () => {
     expect(res.status).toBe(CONTRACT[code]);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.json).toEqual({ error: { code, message: `the ${code} message`, correlationId: 'test.1' } });
-    if (code === 'BROKER_UNAVAILABLE' || code === 'NO_ROUTE' || code === 'SHUTTING_DOWN') {
+    if (code === 'BROKER_UNAVAILABLE' || code === 'NO_ROUTE' || code === 'SHUTTING_DOWN' || code === 'OVERLOADED') {
       expect(Number(res.headers['retry-after'])).toBe(RETRY_AFTER_SECONDS[code]);
     } else {
       expect(res.headers['retry-after']).toBeUndefined();

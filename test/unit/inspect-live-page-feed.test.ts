@@ -2,12 +2,10 @@ import { pino } from 'pino';
 import { createActor, fromCallback } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { brokerMachine } from '../../src/actors/broker/broker.machine.ts';
-import type { SessionEvent } from '../../src/actors/broker/amqp-session.ts';
+import type { SessionEvent } from '../../src/actors/broker/session-events.ts';
 import { type LiveMessage, LiveInspectionHub } from '../../src/actors/live-inspection.ts';
-import { requestMessage } from '../../src/actors/request/messages.ts';
-import { requestMachine } from '../../src/actors/request/request.machine.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { brokerDouble } from './request-broker-double.ts';
+import { startRequestActor } from './request-broker-double.ts';
 
 const config = loadConfig({ RELAY_INSTANCE_ID: 'unit' });
 let unsubscribers: (() => void)[] = [];
@@ -23,14 +21,7 @@ function watch(hub: LiveInspectionHub): LiveMessage[] {
 }
 
 function startRequest(hub: LiveInspectionHub, id: string) {
-  const broker = brokerDouble();
-  const correlationId = `unit.${id}`;
-  const message = requestMessage(config, 'crawl', correlationId, { url: 'https://example.com' }, Date.now() + 5_000, undefined);
-  const actor = createActor(requestMachine, {
-    input: { correlationId, kind: 'crawl', message, broker: broker.ref, deadlineMs: 5_000, replyOptional: false },
-    inspect: hub.observe,
-  }).start();
-  return { actor, broker, correlationId };
+  return startRequestActor(config, { correlationId: `unit.${id}`, kind: 'crawl', body: { url: 'https://example.com' }, inspect: hub.observe });
 }
 
 /** The broker actor on a scripted session: it connects at once; `drop()` closes the current connection. */

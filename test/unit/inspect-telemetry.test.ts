@@ -1,30 +1,22 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { requestMessage } from '../../src/actors/request/messages.ts';
-import { requestMachine } from '../../src/actors/request/request.machine.ts';
 import { requestTracing } from '../../src/telemetry.ts';
 import { MemoryTracerProvider } from './inspect-memory-tracer.ts';
-import { brokerDouble } from './request-broker-double.ts';
+import { startRequestActor } from './request-broker-double.ts';
 
 const config = loadConfig({ RELAY_INSTANCE_ID: 'unit' });
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const RELAY_SPAN = '00f067aa0ba902b7';
 
 function startRequest(provider: MemoryTracerProvider, options: { deadlineMs?: number } = {}) {
-  const broker = brokerDouble();
-  const correlationId = `unit.${Math.random().toString(16).slice(2)}`;
-  const deadlineMs = options.deadlineMs ?? 5_000;
-  const message = requestMessage(config, 'recipe_analysis', correlationId, { recipe_text: 'x' }, Date.now() + deadlineMs, {
+  return startRequestActor(config, {
+    kind: 'recipe_analysis',
+    body: { recipe_text: 'x' },
+    deadlineMs: options.deadlineMs ?? 5_000,
     traceparent: `00-${TRACE_ID}-${RELAY_SPAN}-01`,
-  });
-  const actor = createActor(requestMachine, {
-    input: { correlationId, kind: 'recipe_analysis', message, broker: broker.ref, deadlineMs, replyOptional: false },
     inspect: requestTracing(provider.getTracer()),
   });
-  actor.start();
-  return { actor, broker, correlationId };
 }
 
 describe('OpenTelemetry spans built from request actors', () => {

@@ -5,7 +5,7 @@ import { ResultStore } from '../../src/actors/results.ts';
 import { openApiDocument } from '../../src/http/openapi.ts';
 import { apiRouter } from '../../src/http/routes/api.ts';
 import { opsRouter } from '../../src/http/routes/ops.ts';
-import { crawlBody, imageBody, recipeBody } from '../../src/http/schemas.ts';
+import { crawlBody, imageBody, recipeBody } from '../../src/requests/body-schemas.ts';
 import { RelayMetrics } from '../../src/metrics.ts';
 
 type Operation = { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };

@@ -1,35 +1,35 @@
-import { type ActorRefFrom, assign, setup } from 'xstate';
+import { type ActorRefFrom, assign, setup, type SnapshotFrom } from 'xstate';
+import { leafState } from '../state-name.ts';
 import { amqpSession } from './amqp-session.ts';
 import { fullJitterDelay } from './backoff.ts';
-import {
-  ack,
-  type BrokerContext,
-  type BrokerInput,
-  type BrokerStateName,
-  dropsStaleAck,
-  isStale,
-  notify,
-  publishNow,
-  toPending,
-  toSession,
-} from './broker.context.ts';
-import type { BrokerEvent } from './events.ts';
+import type { BrokerContext, BrokerInput, BrokerStateName } from './broker.context.ts';
+import { routeDelivery } from './consuming.ts';
+import { ack } from './delivery.ts';
+import type { BrokerEvent, PublishCommand } from './events.ts';
 import { PendingMessages } from './pending.ts';
-import { decideDelivery } from './routing.ts';
+import * as publishing from './publishing.ts';
 
 export type { BrokerInput, BrokerObserver, BrokerStateName } from './broker.context.ts';
+
+/** The publish commands an event carries: one, or a turn's worth. */
+function publishesOf(event: BrokerEvent): readonly PublishCommand[] {
+  if (event.type === 'broker.publish') return [event];
+  if (event.type === 'broker.publishBatch') return event.commands;
+  return [];
+}
 
 /**
  * The BrokerActor: one connection's lifecycle (online{connecting, connected, blocked, closing},
  * reconnecting with backoff, closed), the outbox and everything unconfirmed (PendingMessages), and
- * the routing of what is consumed. Live handles stay in the amqpSession actor it invokes.
+ * the routing of what is consumed. Live handles stay in the amqpSession actor it invokes; the
+ * effects on publishing and consuming are in publishing.ts and consuming.ts.
  */
-
 export const brokerMachine = setup({
   types: {
     context: {} as BrokerContext,
     events: {} as BrokerEvent,
     input: {} as BrokerInput,
+    children: {} as { session: 'amqpSession' },
   },
   actors: { amqpSession },
   guards: {
@@ -39,97 +39,33 @@ export const brokerMachine = setup({
     reconnectDelay: ({ context }) => fullJitterDelay(context.attempt, context.reconnect.baseMs, context.reconnect.maxMs),
   },
   actions: {
-    publishNow: ({ context, event, self }) => {
-      if (event.type === 'broker.publish') publishNow(context, self, event);
-    },
-    bufferPublish: ({ context, event }) => {
-      if (event.type !== 'broker.publish' || dropsStaleAck(context, event)) return;
-      if (context.pending.outbox >= context.maxBuffered) {
-        notify(event.notify, { type: 'broker.rejected', id: event.message.id, code: 'BROKER_UNAVAILABLE', message: 'the broker is unreachable and the outbox is full' });
-        return;
-      }
-      context.pending.add(toPending(event), 'queued');
-    },
-    rejectPublish: ({ event }) => {
-      if (event.type !== 'broker.publish') return;
-      notify(event.notify, { type: 'broker.rejected', id: event.message.id, code: 'BROKER_UNAVAILABLE', message: 'the broker connection is closed' });
-    },
-    flushOutbox: ({ context, self }) => {
-      for (const entry of context.pending.queued()) {
-        context.pending.mark(entry, 'sent');
-        toSession(self, { type: 'amqp.publish', message: entry.message });
-      }
-    },
+    publishNow: ({ context, event, self }) => publishing.publishNow(context, self.getSnapshot().children.session, publishesOf(event)),
+    bufferPublish: ({ context, event }) => publishing.bufferPublish(context, publishesOf(event)),
+    rejectPublish: ({ event }) => publishing.rejectPublish(publishesOf(event)),
+    flushOutbox: ({ context, self }) => publishing.flushOutbox(context, self.getSnapshot().children.session),
     republishChannel: ({ context, event, self }) => {
-      if (event.type !== 'amqp.channelReset') return;
-      context.epochs.set(event.channel, event.epoch);
-      const again = context.pending.channelReset(event.channel, context.generation, event.epoch);
-      context.logger.warn({ channel: event.channel, reason: event.reason, republished: again.length }, 'channel reopened; publishing its unconfirmed messages again');
-      for (const entry of again) toSession(self, { type: 'amqp.publish', message: entry.message });
+      if (event.type === 'amqp.channelReset') publishing.republishChannel(context, self.getSnapshot().children.session, event.channel, event.epoch, event.reason);
     },
     settleConfirm: ({ context, event, self }) => {
-      if (event.type !== 'amqp.confirmed') return;
-      // Counted even when a reply that beat the confirm has already settled the entry.
-      context.observer?.published?.('confirmed');
-      const entry = context.pending.get(event.id);
-      if (!entry) return;
-      if (entry.ackOnConfirm) ack(self, entry.ackOnConfirm);
-      if (entry.expectReply) context.pending.mark(entry, 'confirmed');
-      else context.pending.remove(event.id);
-      notify(entry.notify, { type: 'broker.confirmed', id: event.id });
+      if (event.type === 'amqp.confirmed') publishing.settleConfirm(context, self.getSnapshot().children.session, event.id);
     },
-    settleNack: ({ context, event }) => {
-      if (event.type !== 'amqp.nacked') return;
-      const entry = context.pending.remove(event.id, 'abandoned');
-      context.observer?.published?.('nacked');
-      notify(entry?.notify, { type: 'broker.rejected', id: event.id, code: 'BROKER_UNAVAILABLE', message: 'the broker refused the message' });
+    settleNack: ({ context, event, self }) => {
+      if (event.type === 'amqp.nacked') publishing.settleNack(context, self.getSnapshot().children.session, event.id, event.reason);
     },
     settleReturn: ({ context, event }) => {
-      if (event.type !== 'amqp.returned') return;
-      const entry = context.pending.get(event.id);
-      if (!entry) return;
-      context.observer?.published?.('returned');
-      // A returned forward or worker reply still gets its confirm, which acknowledges the delivery.
-      if (entry.ackOnConfirm) {
-        // A reply taken from a reply queue and returned is a forward whose owner is gone.
-        if (context.replies?.queues.includes(entry.ackOnConfirm.queue)) context.observer?.replyDropped?.('orphaned');
-        return;
-      }
-      context.pending.remove(event.id, 'abandoned');
-      notify(entry.notify, { type: 'broker.rejected', id: event.id, code: 'NO_ROUTE', message: `no queue accepted the message (${event.replyText})` });
+      if (event.type === 'amqp.returned') publishing.settleReturn(context, event.id, event.replyText);
     },
     routeDelivery: ({ context, event, self }) => {
-      if (event.type !== 'amqp.delivery') return;
-      const decision = decideDelivery(event.delivery, context.replies, context.pending);
-      switch (decision.kind) {
-        case 'reply':
-          context.pending.remove(decision.entry.message.id, 'answered');
-          ack(self, event.delivery);
-          notify(decision.entry.notify, { type: 'broker.reply', id: decision.entry.message.id, delivery: event.delivery });
-          break;
-        case 'forward':
-          // Through the mailbox, so that the state decides: published now, or kept in the outbox.
-          if (!isStale(context, event.delivery)) self.send({ type: 'broker.publish', message: decision.message, ackOnConfirm: event.delivery });
-          break;
-        case 'drop':
-          context.observer?.replyDropped?.(decision.reason);
-          context.logger.debug({ correlationId: event.delivery.correlationId, reason: decision.reason }, 'reply dropped');
-          ack(self, event.delivery);
-          break;
-        case 'work':
-          if (isStale(context, event.delivery)) break; // redelivered on the current connection
-          if (context.onDelivery) context.onDelivery(event.delivery, self);
-          else ack(self, event.delivery);
-          break;
-      }
+      if (event.type === 'amqp.delivery') routeDelivery(context, self.getSnapshot().children.session, self, event.delivery);
     },
     ackDelivery: ({ event, self }) => {
-      if (event.type === 'broker.ack') ack(self, event.delivery);
+      if (event.type === 'broker.ack') ack(self.getSnapshot().children.session, event.delivery);
     },
     cancelPending: ({ context, event }) => {
       if (event.type === 'broker.cancel') context.pending.remove(event.id, 'abandoned');
     },
-    closeSession: ({ self }) => toSession(self, { type: 'amqp.close' }),
+    failEverythingPending: ({ context }) => publishing.failEverythingPending(context),
+    closeSession: ({ self }) => self.getSnapshot().children.session?.send({ type: 'amqp.close' }),
     recordConnected: assign(({ event, context }) => {
       if (event.type !== 'amqp.ready') return {};
       context.logger.info({ host: event.host, generation: context.generation }, 'broker connected');
@@ -154,12 +90,6 @@ export const brokerMachine = setup({
         reconnects: context.reconnects + (wasConnected ? 1 : 0),
       };
     }),
-    failEverythingPending: ({ context }) => {
-      for (const entry of context.pending.all()) {
-        context.pending.remove(entry.message.id, 'abandoned');
-        notify(entry.notify, { type: 'broker.rejected', id: entry.message.id, code: 'BROKER_UNAVAILABLE', message: 'the relay closed its broker connection' });
-      }
-    },
     reportState: ({ context }, params: { state: BrokerStateName }) => context.observer?.stateChanged?.(params.state),
     recordBlocked: assign(({ context, event }) => {
       const reason = event.type === 'amqp.blocked' ? event.reason : 'unknown';
@@ -188,6 +118,7 @@ export const brokerMachine = setup({
   initial: 'online',
   on: {
     'broker.publish': { actions: 'bufferPublish' },
+    'broker.publishBatch': { actions: 'bufferPublish' },
     'broker.cancel': { actions: 'cancelPending' },
     'broker.ack': { actions: 'ackDelivery' },
     'amqp.confirmed': { actions: 'settleConfirm' },
@@ -227,6 +158,7 @@ export const brokerMachine = setup({
           entry: ['flushOutbox', { type: 'reportState', params: { state: 'connected' } }],
           on: {
             'broker.publish': { actions: 'publishNow' },
+            'broker.publishBatch': { actions: 'publishNow' },
             'amqp.blocked': { guard: 'fromCurrentSession', target: 'blocked' },
           },
         },
@@ -239,6 +171,7 @@ export const brokerMachine = setup({
           on: {
             'broker.close': {},
             'broker.publish': { actions: 'rejectPublish' },
+            'broker.publishBatch': { actions: 'rejectPublish' },
             'amqp.closed': { guard: 'fromCurrentSession', target: '#broker.closed' },
             'amqp.failed': { guard: 'fromCurrentSession', target: '#broker.closed' },
           },
@@ -258,11 +191,9 @@ export const brokerMachine = setup({
 });
 
 export type BrokerActorRef = ActorRefFrom<typeof brokerMachine>;
+export type BrokerSnapshot = SnapshotFrom<typeof brokerMachine>;
 
 /** The leaf state's name, as /readyz and /debug/actors show it. */
-export function brokerStateOf(snapshot: { value: unknown }): BrokerStateName {
-  const value = snapshot.value;
-  if (typeof value === 'string') return value as BrokerStateName;
-  const online = (value as { online?: string }).online;
-  return (online ?? 'connecting') as BrokerStateName;
+export function brokerStateOf(snapshot: BrokerSnapshot): BrokerStateName {
+  return leafState(snapshot.value) as BrokerStateName;
 }

@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from '../../log.ts';
-import { describeError } from './amqp-codec.ts';
-import type { QueueSpec } from './types.ts';
+import { describeError } from './broker-url.ts';
+import type { QueueSpec } from './messages.ts';
 
 const PRECONDITION_FAILED = 406;
 const NOT_FOUND = 404;

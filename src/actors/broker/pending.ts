@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { Delivery, OutboundMessage } from './types.ts';
+import type { Delivery, OutboundMessage } from './messages.ts';
 
 /**
  * Everything the broker has accepted and not yet settled, keyed by message id, in arrival order.
@@ -19,8 +19,15 @@ export interface PendingEntry {
   state: PendingState;
 }
 
-/** Why a reply had nobody to go to. */
-export type DropReason = 'unknown' | 'late' | 'duplicate' | 'orphaned';
+/**
+ * Why a reply had nobody to go to: no request knows it (unknown), its request has ended (late),
+ * it was answered already (duplicate), its owner is gone (orphaned), or it can be neither matched
+ * nor passed on (unforwardable: no correlation id, an owner that is no valid queue name, a forward
+ * the broker refused).
+ */
+export type DropReason = 'unknown' | 'late' | 'duplicate' | 'orphaned' | 'unforwardable';
+
+export const DROP_REASONS: readonly DropReason[] = ['unknown', 'late', 'duplicate', 'orphaned', 'unforwardable'];
 
 const REMEMBERED_OUTCOMES = 50_000;
 

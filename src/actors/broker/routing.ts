@@ -1,6 +1,7 @@
 import { replyQueueName } from '../../config/index.ts';
+import { ownerOf } from '../../requests/correlation-id.ts';
+import type { Delivery, OutboundMessage } from './messages.ts';
 import type { DropReason, PendingEntry, PendingMessages } from './pending.ts';
-import type { Delivery, OutboundMessage } from './types.ts';
 
 export interface ReplyRouting {
   /** This relay instance: the prefix of every correlation id it issues. */
@@ -17,23 +18,25 @@ export type DeliveryDecision =
   | { readonly kind: 'drop'; readonly reason: DropReason }
   | { readonly kind: 'work' };
 
-/** The instance that issued a correlation id (`<instanceId>.<unique part>`), if it has that shape. */
-export function ownerOf(correlationId: string | undefined): string | undefined {
-  if (!correlationId) return undefined;
-  const dot = correlationId.indexOf('.');
-  return dot > 0 ? correlationId.slice(0, dot) : undefined;
+/** AMQP short strings (queue names, routing keys) are at most 255 bytes. */
+const MAX_SHORT_STRING_BYTES = 255;
+/** What a relay instance id may be (RELAY_INSTANCE_ID): anything else was never issued by a relay. */
+const INSTANCE_ID = /^[A-Za-z0-9_-]+$/;
+
+function isForwardableOwner(owner: string): boolean {
+  return INSTANCE_ID.test(owner) && Buffer.byteLength(replyQueueName(owner)) <= MAX_SHORT_STRING_BYTES;
 }
 
 /** Decides what a consumed message is: a reply for us, someone else's reply to pass on, junk, or work. */
 export function decideDelivery(delivery: Delivery, routing: ReplyRouting | undefined, pending: PendingMessages): DeliveryDecision {
   if (!routing || !routing.queues.includes(delivery.queue)) return { kind: 'work' };
   const id = delivery.correlationId;
-  if (id === undefined) return { kind: 'drop', reason: 'unknown' };
+  if (id === undefined || id === '') return { kind: 'drop', reason: 'unforwardable' };
   const entry = pending.get(id);
   if (entry?.expectReply) return { kind: 'reply', entry };
   const owner = ownerOf(id);
-  const ownQueue = replyQueueName(routing.instanceId);
-  if (owner && owner !== routing.instanceId && delivery.queue !== ownQueue) {
+  if (owner && owner !== routing.instanceId && delivery.queue !== replyQueueName(routing.instanceId)) {
+    if (!isForwardableOwner(owner)) return { kind: 'drop', reason: 'unforwardable' };
     return { kind: 'forward', message: forwardOf(delivery, owner, routing.forwardChannel) };
   }
   return { kind: 'drop', reason: pending.dropReason(id) };

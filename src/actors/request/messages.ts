@@ -1,16 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config/index.ts';
-import type { OutboundMessage } from '../broker/types.ts';
-import { AI_CHANNEL, CRAWL_CHANNEL } from '../topology.ts';
-import type { RequestKind } from './outcome.ts';
+import { REQUEST_KINDS, type RequestKind } from '../../requests/kinds.ts';
+import type { OutboundMessage } from '../broker/messages.ts';
+import { channelOf } from '../topology.ts';
 
 export interface TraceHeaders {
   readonly traceparent: string;
   readonly tracestate?: string;
-}
-
-export function newCorrelationId(instanceId: string): string {
-  return `${instanceId}.${randomUUID()}`;
 }
 
 const APP_ID = 'amqp-relay';
@@ -24,10 +19,7 @@ export function requestMessage(
   deadlineAt: number,
   trace: TraceHeaders | undefined,
 ): OutboundMessage {
-  const { queues } = config;
-  const isCrawl = kind === 'crawl' || kind === 'ping';
-  const routingKey = kind === 'recipe_analysis' ? queues.recipe : kind === 'image_analysis' ? queues.image : queues.crawlRequest;
-  const payload = kind === 'crawl' ? body : { type: kind, ...body };
+  const spec = REQUEST_KINDS[kind];
   const headers: Record<string, unknown> = {};
   if (trace) {
     headers.traceparent = trace.traceparent;
@@ -35,16 +27,16 @@ export function requestMessage(
   }
   return {
     id: correlationId,
-    channel: isCrawl ? CRAWL_CHANNEL : AI_CHANNEL,
+    channel: channelOf(spec.service),
     exchange: '',
-    routingKey,
-    content: Buffer.from(JSON.stringify(payload)),
+    routingKey: spec.queue(config.queues),
+    content: Buffer.from(JSON.stringify(spec.wireBody(body))),
     mandatory: true,
     deadlineAt,
     properties: {
       correlationId,
       messageId: correlationId,
-      replyTo: isCrawl ? queues.crawlResponse : queues.reply,
+      replyTo: spec.service === 'crawling' ? config.queues.crawlResponse : config.queues.reply,
       contentType: 'application/json',
       type: kind,
       appId: APP_ID,

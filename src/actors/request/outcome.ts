@@ -1,7 +1,5 @@
 import type { RequestErrorCode } from '../../errors.ts';
-import type { Delivery } from '../broker/types.ts';
-
-export type RequestKind = 'crawl' | 'ping' | 'recipe_analysis' | 'image_analysis';
+import type { Delivery } from '../broker/messages.ts';
 
 /** How a request actor ends: never by throwing. */
 export type RequestOutcome =

@@ -1,7 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
 import { RelayError } from '../../errors.ts';
-import type { RelayState } from '../context.ts';
 
 // Case-insensitive, as the routers match paths: /API/crawl must not slip past the check.
 const PROTECTED = /^\/(?:api|metrics|debug)(?:\/|$)/i;
@@ -13,18 +11,14 @@ function matches(candidate: string, tokens: readonly Buffer[]): boolean {
   return ok;
 }
 
-/** With API_TOKENS set, /api, /metrics and /debug need a bearer token; checked before any body is read. */
-export function bearerAuth(tokens: readonly string[]): Middleware<RelayState> {
+/** With API_TOKENS set, /api, /metrics and /debug need a bearer token: throws UNAUTHORIZED otherwise. */
+export function bearerCheck(tokens: readonly string[]): (path: string, route: string | undefined, authorization: string) => void {
   const accepted = tokens.map((t) => Buffer.from(t));
-  return async (ctx, next) => {
-    const route = ctx.state.route;
-    if (accepted.length > 0 && (PROTECTED.test(ctx.path) || (route !== undefined && PROTECTED.test(route)))) {
-      const header = ctx.get('authorization');
-      const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-      if (!token || !matches(token, accepted)) {
-        throw new RelayError('UNAUTHORIZED', 'a valid bearer token is required', { 'WWW-Authenticate': 'Bearer' });
-      }
+  return (path, route, authorization) => {
+    if (accepted.length === 0 || !(PROTECTED.test(path) || (route !== undefined && PROTECTED.test(route)))) return;
+    const token = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
+    if (!token || !matches(token, accepted)) {
+      throw new RelayError('UNAUTHORIZED', 'a valid bearer token is required', { 'WWW-Authenticate': 'Bearer' });
     }
-    await next();
   };
 }

@@ -1,7 +1,6 @@
-import type { Middleware } from 'koa';
 import { RelayError, RETRY_AFTER_SECONDS } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { RelayState } from '../context.ts';
+import type { RelayContext } from '../context.ts';
 
 interface HttpLikeError {
   status?: number;
@@ -26,21 +25,14 @@ function fromHttpError(err: HttpLikeError): RelayError | undefined {
  * The one place where failures become HTTP: every error is the contract's JSON, never a stack
  * trace or an HTML page. Unknown errors are logged and answered as 500 INTERNAL.
  */
-export function errorHandler(logger: Logger): Middleware<RelayState> {
-  return async (ctx, next) => {
-    try {
-      await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new RelayError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
-    } catch (caught) {
-      const err = caught instanceof RelayError ? caught : fromHttpError(caught as HttpLikeError);
-      const relayError = err ?? new RelayError('INTERNAL', 'internal error');
-      if (!err) logger.error({ err: caught, correlationId: ctx.state.correlationId }, 'unhandled error');
-      ctx.state.errorCode = relayError.code;
-      ctx.status = relayError.status;
-      ctx.set(relayError.headers);
-      const retryAfter = RETRY_AFTER_SECONDS[relayError.code];
-      if (retryAfter !== undefined && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(retryAfter));
-      ctx.body = { error: { code: relayError.code, message: relayError.message, correlationId: ctx.state.correlationId } };
-    }
-  };
+export function renderError(ctx: RelayContext, caught: unknown, logger: Logger): void {
+  const err = caught instanceof RelayError ? caught : fromHttpError(caught as HttpLikeError);
+  const relayError = err ?? new RelayError('INTERNAL', 'internal error');
+  if (!err) logger.error({ err: caught, correlationId: ctx.state.correlationId }, 'unhandled error');
+  ctx.state.errorCode = relayError.code;
+  ctx.status = relayError.status;
+  ctx.set(relayError.headers);
+  const retryAfter = RETRY_AFTER_SECONDS[relayError.code];
+  if (retryAfter !== undefined && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(retryAfter));
+  ctx.body = { error: { code: relayError.code, message: relayError.message, correlationId: ctx.state.correlationId } };
 }

@@ -1,12 +1,10 @@
 import Router from '@koa/router';
-import type { z } from 'zod';
 import type { RelayPort } from '../../actors/relay.ts';
 import type { ResultStore } from '../../actors/results.ts';
-import type { RequestKind } from '../../actors/request/outcome.ts';
 import { RelayError } from '../../errors.ts';
+import { KIND_NAMES, REQUEST_KINDS, type KindSpec, type RequestKind } from '../../requests/kinds.ts';
 import { readJsonBody } from '../body.ts';
 import type { RelayContext, RelayState } from '../context.ts';
-import { crawlBody, imageBody, pingBody, recipeBody } from '../schemas.ts';
 import { continueTrace, formatTraceparent } from '../trace.ts';
 
 export interface ApiDeps {
@@ -16,11 +14,11 @@ export interface ApiDeps {
   readonly isDraining: () => boolean;
 }
 
-function validate<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+function validate(spec: KindSpec, body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new RelayError('INVALID_REQUEST', 'the body must be a JSON object');
   }
-  const parsed = schema.safeParse(body);
+  const parsed = spec.schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new RelayError('INVALID_REQUEST', `${issue.path.join('.') || 'body'}: ${issue.message}`);
@@ -42,6 +40,7 @@ export function clientTimeout(header: string): number | undefined {
   return Number(header);
 }
 
+/** One POST route per request kind (from the kinds table), and the asynchronous results. */
 export function apiRouter(deps: ApiDeps): Router<RelayState> {
   const { relay, results, maxBodyBytes, isDraining } = deps;
   const router = new Router<RelayState>();
@@ -52,17 +51,19 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
     const trace = continueTrace(ctx.get('traceparent') || undefined, ctx.get('tracestate') || undefined);
     const traceparent = formatTraceparent(trace);
     ctx.set('traceparent', traceparent);
+    const { correlationId, acceptedAt } = ctx.state;
     return relay.submit({
       kind,
       body,
-      correlationId: ctx.state.correlationId,
+      correlationId,
+      acceptedAt,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       trace: { traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) },
     });
   };
 
   const answer = async (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
-    const outcome = await submit(ctx, kind, body).outcome;
+    const outcome = await submit(ctx, kind, body);
     if (!outcome.ok) throw new RelayError(outcome.code, outcome.message);
     ctx.status = 200;
     ctx.type = 'application/json';
@@ -70,33 +71,24 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
   };
 
   const accept = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
-    const { correlationId, outcome } = submit(ctx, kind, body);
+    const outcome = submit(ctx, kind, body);
+    const { correlationId } = ctx.state;
     results.accept(correlationId, outcome);
     ctx.status = 202;
     ctx.set('Location', `/api/requests/${encodeURIComponent(correlationId)}`);
     ctx.body = { correlationId, status: 'accepted' };
   };
 
-  router.post('/api/crawl', async (ctx) => {
-    const body = validate(crawlBody, await readJsonBody(ctx, maxBodyBytes));
-    if (prefersAsync(ctx.get('prefer'))) accept(ctx, 'crawl', body);
-    else await answer(ctx, 'crawl', body);
-  });
-
-  router.post('/api/crawl/ping', async (ctx) => {
-    const raw = await readJsonBody(ctx, maxBodyBytes, { optional: true });
-    accept(ctx, 'ping', raw === undefined ? {} : validate(pingBody, raw));
-  });
-
-  router.post('/api/ai/recipe', async (ctx) => {
-    const { recipe_text } = validate(recipeBody, await readJsonBody(ctx, maxBodyBytes));
-    await answer(ctx, 'recipe_analysis', { recipe_text });
-  });
-
-  router.post('/api/ai/image', async (ctx) => {
-    const { s3_url, description } = validate(imageBody, await readJsonBody(ctx, maxBodyBytes));
-    await answer(ctx, 'image_analysis', description === undefined ? { s3_url } : { s3_url, description });
-  });
+  for (const kind of KIND_NAMES) {
+    const spec = REQUEST_KINDS[kind];
+    router.post(spec.route, async (ctx) => {
+      const raw = await readJsonBody(ctx, maxBodyBytes, { optional: spec.bodyOptional });
+      const body = raw === undefined ? {} : validate(spec, raw);
+      const async = spec.answer === 'accept' || (spec.answer === 'replyUnlessPreferAsync' && prefersAsync(ctx.get('prefer')));
+      if (async) accept(ctx, kind, body);
+      else await answer(ctx, kind, body);
+    });
+  }
 
   router.get('/api/requests/:correlationId', (ctx) => {
     const result = results.get(ctx.params.correlationId ?? '');

@@ -6,16 +6,16 @@
  * Usage: npx tsx test/e2e/support/inspection-overhead.ts [requestsPerRound=20000] [rounds=3]
  */
 import { createActor, type InspectionEvent } from 'xstate';
-import type { Delivery } from '../../../src/actors/broker/types.ts';
+import type { Delivery } from '../../../src/actors/broker/messages.ts';
 import { LiveInspectionHub } from '../../../src/actors/live-inspection.ts';
 import { requestMessage } from '../../../src/actors/request/messages.ts';
-import { requestMachine } from '../../../src/actors/request/request.machine.ts';
+import { type BrokerPort, requestLogic } from '../../../src/actors/request/request.logic.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 
 const [countArg = '20000', roundsArg = '3'] = process.argv.slice(2);
 const count = Number(countArg);
 const config = loadConfig({ RELAY_INSTANCE_ID: 'bench' });
-const broker = { send: () => {} } as never;
+const broker: BrokerPort = { publish: () => {}, cancel: () => {} };
 
 function delivery(id: string): Delivery {
   return { channel: 'ai', queue: 'reply', generation: 1, channelEpoch: 0, deliveryTag: 1, redelivered: false, content: Buffer.from('{"ok":true}'), correlationId: id, replyTo: undefined, messageId: undefined, type: undefined, headers: {}, expiration: undefined, timestamp: undefined };
@@ -25,8 +25,10 @@ function run(inspect: ((e: InspectionEvent) => void) | undefined): number {
   const start = process.cpuUsage();
   for (let i = 0; i < count; i++) {
     const id = `bench.${i}`;
-    const message = requestMessage(config, 'recipe_analysis', id, { recipe_text: 'x' }, Date.now() + 30_000, undefined);
-    const actor = createActor(requestMachine, { input: { correlationId: id, kind: 'recipe_analysis', message, broker, deadlineMs: 30_000, replyOptional: false }, ...(inspect ? { inspect } : {}) });
+    const acceptedAt = Date.now();
+    const message = requestMessage(config, 'recipe_analysis', id, { recipe_text: 'x' }, acceptedAt + 30_000, undefined);
+    const input = { correlationId: id, kind: 'recipe_analysis' as const, message, broker, acceptedAt, deadlineAt: acceptedAt + 30_000, replyOptional: false };
+    const actor = createActor(requestLogic, { input, ...(inspect ? { inspect } : {}) });
     actor.start();
     actor.send({ type: 'broker.confirmed', id });
     actor.send({ type: 'broker.reply', id, delivery: delivery(id) });

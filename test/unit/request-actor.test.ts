@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock } from 'xstate';
+import { SimulatedClock } from 'xstate';
 import { loadConfig } from '../../src/config/index.ts';
-import { requestMessage } from '../../src/actors/request/messages.ts';
-import type { RequestKind } from '../../src/actors/request/outcome.ts';
-import { requestMachine } from '../../src/actors/request/request.machine.ts';
-import { brokerDouble } from './request-broker-double.ts';
+import type { RequestKind } from '../../src/requests/kinds.ts';
+import { startRequestActor } from './request-broker-double.ts';
 
 const config = loadConfig({ RELAY_INSTANCE_ID: 'unit' });
 const DEADLINE_MS = 1_000;
 
 function startRequest(kind: RequestKind = 'recipe_analysis') {
-  const broker = brokerDouble();
   const clock = new SimulatedClock();
   // The same clock, counting the timers still armed.
-  const armed = new Set<number>();
+  const armed = new Set<unknown>();
   const trackedClock = {
     setTimeout: (fn: () => void, ms: number) => {
       const id = clock.setTimeout(() => {
@@ -23,17 +20,12 @@ function startRequest(kind: RequestKind = 'recipe_analysis') {
       armed.add(id);
       return id;
     },
-    clearTimeout: (id: number) => {
+    clearTimeout: (id: unknown) => {
       armed.delete(id);
-      clock.clearTimeout(id);
+      clock.clearTimeout(id as number);
     },
   };
-  const correlationId = `unit.${Math.random().toString(36).slice(2)}`;
-  const message = requestMessage(config, kind, correlationId, { recipe_text: 'eggs' }, DEADLINE_MS, undefined);
-  const actor = createActor(requestMachine, {
-    clock: trackedClock,
-    input: { correlationId, kind, message, broker: broker.ref, deadlineMs: DEADLINE_MS, replyOptional: kind === 'ping' },
-  }).start();
+  const { actor, broker, correlationId } = startRequestActor(config, { kind, deadlineMs: DEADLINE_MS, clock: trackedClock });
   const state = () => actor.getSnapshot().value;
   const output = () => {
     const snapshot = actor.getSnapshot();
@@ -55,9 +47,9 @@ describe('a request actor', () => {
 
   it('is publishing until the broker confirms, then awaits the reply', () => {
     const { broker, state } = startRequest();
-    expect(state()).toEqual({ active: 'publishing' });
+    expect(state()).toBe('publishing');
     broker.confirm();
-    expect(state()).toEqual({ active: 'awaitingReply' });
+    expect(state()).toBe('awaitingReply');
   });
 
   it('finishes with the reply when the reply arrives before the confirm', () => {
@@ -101,13 +93,36 @@ describe('a request actor', () => {
     expect(cancels()).toHaveLength(0);
   });
 
-  it('ends with BROKER_UNAVAILABLE and cancels at the broker when the deadline passes before the confirm', () => {
-    const { clock, output, cancels, correlationId } = startRequest();
+  it('ends with BROKER_UNAVAILABLE and cancels at the broker when the deadline passes while it waits in the outbox', () => {
+    const { broker, clock, output, cancels, correlationId } = startRequest();
+    broker.queued();
     clock.increment(DEADLINE_MS - 1);
     expect(cancels()).toHaveLength(0);
     clock.increment(1);
     expect(output()).toMatchObject({ ok: false, code: 'BROKER_UNAVAILABLE' });
     expect(cancels()).toEqual([{ type: 'broker.cancel', id: correlationId }]);
+  });
+
+  it('ends with TIMEOUT when the deadline passes after it was written but before the confirm: a worker may have it', () => {
+    const { clock, output, cancels, correlationId } = startRequest();
+    clock.increment(DEADLINE_MS);
+    expect(output()).toMatchObject({ ok: false, code: 'TIMEOUT' });
+    expect(cancels()).toEqual([{ type: 'broker.cancel', id: correlationId }]);
+  });
+
+  it('ends with TIMEOUT when it left the outbox on a reconnect and then reached its deadline', () => {
+    const { broker, clock, output } = startRequest();
+    broker.queued();
+    broker.sent();
+    clock.increment(DEADLINE_MS);
+    expect(output()).toMatchObject({ ok: false, code: 'TIMEOUT' });
+  });
+
+  it('ends with SHUTTING_DOWN and cancels at the broker when the relay abandons it', () => {
+    const { actor, output, cancels } = startRequest();
+    actor.send({ type: 'request.abort', message: 'the relay is shutting down' });
+    expect(output()).toEqual({ ok: false, code: 'SHUTTING_DOWN', message: 'the relay is shutting down' });
+    expect(cancels()).toHaveLength(1);
   });
 
   it('ends with TIMEOUT and cancels at the broker when the deadline passes after the confirm', () => {
@@ -126,8 +141,9 @@ describe('a request actor', () => {
     expect(cancels()).toHaveLength(1);
   });
 
-  it('fails an unconfirmed ping at its deadline with BROKER_UNAVAILABLE', () => {
-    const { clock, output } = startRequest('ping');
+  it('fails a ping still in the outbox at its deadline with BROKER_UNAVAILABLE', () => {
+    const { broker, clock, output } = startRequest('ping');
+    broker.queued();
     clock.increment(DEADLINE_MS);
     expect(output()).toMatchObject({ ok: false, code: 'BROKER_UNAVAILABLE' });
   });

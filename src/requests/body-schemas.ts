@@ -16,15 +16,3 @@ export const crawlBody = z.looseObject({ url: absoluteUrl(['http:', 'https:']) }
 export const pingBody = z.looseObject({}).meta({ description: 'Optional fields passed to the crawling service with type "ping"' });
 export const recipeBody = z.object({ recipe_text: z.string({ error: 'must be a non-empty string' }).trim().min(1, 'must be a non-empty string') });
 export const imageBody = z.object({ s3_url: absoluteUrl(['http:', 'https:', 's3:']), description: z.string({ error: 'must be a string when present' }).optional() });
-
-export const acceptedResponse = z.object({ correlationId: z.string(), status: z.literal('accepted') });
-export const errorResponse = z.object({
-  error: z.object({ code: z.string(), message: z.string(), correlationId: z.string().optional() }),
-});
-export const asyncResultResponse = z.union([
-  z.object({ status: z.literal('pending') }),
-  z.object({ status: z.literal('done'), result: z.unknown() }),
-  z.object({ status: z.literal('failed'), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
-export const readyResponse = z.object({ status: z.enum(['ready', 'not_ready']), broker: z.string(), reason: z.string().optional() });
-export const workerReply = z.unknown().meta({ description: "The worker's JSON reply, as it sent it" });

@@ -1,0 +1,57 @@
+import type { Socket } from 'node:net';
+import amqp, { type ChannelModel } from 'amqplib';
+import { brokerHost, describeError, withHeartbeat } from './broker-url.ts';
+import type { SessionInput } from './session-events.ts';
+
+/** One connection attempt over the URLs in turn, starting at `firstUrl`: the first that answers wins. */
+export async function connectFirstAvailable(input: SessionInput, isStopping: () => boolean): Promise<{ model: ChannelModel; index: number }> {
+  const errors: string[] = [];
+  for (let i = 0; i < input.urls.length; i++) {
+    const index = (input.firstUrl + i) % input.urls.length;
+    const url = input.urls[index]!;
+    try {
+      const model = await amqp.connect(withHeartbeat(url, input.heartbeatSeconds), {
+        noDelay: true,
+        keepAlive: true,
+        keepAliveDelay: 5_000,
+        timeout: input.connectTimeoutMs,
+        clientProperties: { connection_name: input.connectionName },
+      });
+      return { model, index };
+    } catch (err) {
+      errors.push(`${brokerHost(url)}: ${describeError(err)}`);
+    }
+    if (isStopping()) break;
+  }
+  throw new Error(errors.join('; '));
+}
+
+/** amqplib's internals that the session needs: the socket, the agreed heartbeat, and the frame multiplexer. */
+interface ConnectionInternals {
+  readonly stream?: Socket;
+  readonly heartbeat?: number;
+  readonly muxer?: { _readIncoming?: () => void };
+}
+
+export function internalsOf(model: ChannelModel): ConnectionInternals {
+  return model.connection as unknown as ConnectionInternals;
+}
+
+/**
+ * amqplib writes every frame (each publish, each ack) to the socket on its own, one system call
+ * each. Its multiplexer drains all channels' frames in one synchronous pass; corking the socket
+ * around that pass sends them in one write, without delaying any of them.
+ */
+export function coalesceWrites(model: ChannelModel): void {
+  const { stream, muxer } = internalsOf(model);
+  const drain = muxer?._readIncoming;
+  if (!stream || !muxer || !drain) return;
+  muxer._readIncoming = function coalesced(this: unknown) {
+    stream.cork();
+    try {
+      drain.call(this);
+    } finally {
+      stream.uncork();
+    }
+  };
+}
