@@ -73,12 +73,14 @@ describe('what a worker replies becomes the answer', () => {
     await waitFor(async () => (await dropped(relay, 'duplicate')) === before + 1, 5_000, 'the duplicate to be counted');
   });
 
-  it('acknowledges, counts and drops a reply with an unknown correlation id', async () => {
+  it('acknowledges, counts and drops a reply with an unknown correlation id, and one with none as unforwardable', async () => {
     const before = await dropped(relay, 'unknown');
+    const unforwardableBefore = await dropped(relay, 'unforwardable');
     const reply = relay.config.queues.reply;
     await publishConfirmed(url, reply, '{"nobody":"asked"}', { correlationId: `${relay.config.instanceId}.no-such-request` });
     await publishConfirmed(url, reply, '{"no":"id"}');
-    await waitFor(async () => (await dropped(relay, 'unknown')) === before + 2, 5_000, 'both unknown replies to be counted');
+    await waitFor(async () => (await dropped(relay, 'unknown')) === before + 1, 5_000, 'the unknown reply to be counted');
+    await waitFor(async () => (await dropped(relay, 'unforwardable')) === unforwardableBefore + 1, 5_000, 'the reply without an id to be counted');
     await waitFor(
       () => withChannel(url, async (channel) => (await channel.checkQueue(reply)).messageCount === 0),
       5_000,
