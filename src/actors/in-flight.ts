@@ -1,21 +1,13 @@
 import type { Actor } from 'xstate';
 import type { RequestKind } from '../requests/kinds.ts';
+import { type DeadlineClock, type DeadlineNode, Deadlines, systemClock } from './deadlines.ts';
 import type { requestLogic } from './request/request.logic.ts';
+
+export { type DeadlineClock, systemClock } from './deadlines.ts';
 
 export type RequestActor = Actor<typeof requestLogic>;
 
-/** The timers the deadlines use: Node's by default, XState's SimulatedClock in tests. */
-export interface DeadlineClock {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: DeadlineClock = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-export interface InFlightRequest {
+export interface RequestEntry {
   readonly actor: RequestActor;
   readonly correlationId: string;
   readonly kind: RequestKind;
@@ -23,23 +15,28 @@ export interface InFlightRequest {
   readonly deadlineAt: number;
   /** The size of its message body, counted against MAX_IN_FLIGHT_BYTES. */
   readonly bytes: number;
-  readonly deadline: unknown;
 }
+
+/** A request in flight; it is its own node in the deadline lists. */
+export interface InFlightRequest extends RequestEntry, DeadlineNode {}
 
 const DEADLINE = { type: 'request.deadline' } as const;
 
 /**
  * The one registry of request actors in flight, in acceptance order: admission counts it, the
- * debug endpoint and the live page read it, and it arms each request's deadline. A deadline is one
- * timer per request (Node keeps timers of one duration in one list: arming and clearing are O(1)),
- * never a delayed event in XState's scheduler, whose cancel scans every scheduled event.
+ * debug endpoint and the live page read it, and it arms each request's deadline (Deadlines: O(1),
+ * never a delayed event in XState's scheduler, whose cancel scans every scheduled event).
  */
 export class InFlightRequests {
   private readonly requests = new Map<string, InFlightRequest>();
   private totalBytes = 0;
   private emptied: (() => void) | undefined;
 
-  constructor(private readonly clock: DeadlineClock = systemClock) {}
+  private readonly deadlines: Deadlines<InFlightRequest>;
+
+  constructor(clock: DeadlineClock = systemClock) {
+    this.deadlines = new Deadlines<InFlightRequest>(clock, (request) => request.actor.send(DEADLINE));
+  }
 
   get size(): number {
     return this.requests.size;
@@ -49,17 +46,17 @@ export class InFlightRequests {
     return this.totalBytes;
   }
 
-  add(request: Omit<InFlightRequest, 'deadline'>, now: number): void {
-    const { actor } = request;
-    const deadline = this.clock.setTimeout(() => actor.send(DEADLINE), Math.max(0, request.deadlineAt - now));
-    this.requests.set(request.correlationId, { ...request, deadline });
+  add(entry: RequestEntry): void {
+    const request: InFlightRequest = Object.assign(entry, { dueAt: 0, prev: undefined, next: undefined, list: undefined });
+    this.deadlines.arm(request, request.deadlineAt - request.acceptedAt, request.deadlineAt);
+    this.requests.set(request.correlationId, request);
     this.totalBytes += request.bytes;
   }
 
   remove(correlationId: string): void {
     const request = this.requests.get(correlationId);
     if (!request) return;
-    this.clock.clearTimeout(request.deadline);
+    this.deadlines.disarm(request);
     this.requests.delete(correlationId);
     this.totalBytes -= request.bytes;
     if (this.requests.size === 0) this.emptied?.();

@@ -115,7 +115,7 @@ export class Relay implements RelayPort {
       parent: this.root,
       input: { correlationId, kind, message, broker: this.batcher, acceptedAt, deadlineAt, replyOptional: REQUEST_KINDS[kind].replyOptional },
     });
-    this.requests.add({ actor, correlationId, kind, acceptedAt, deadlineAt, bytes: message.content.length }, Date.now());
+    this.requests.add({ actor, correlationId, kind, acceptedAt, deadlineAt, bytes: message.content.length });
     const outcome = toPromise(actor).then(
       (output) => {
         this.requests.remove(correlationId);

@@ -12,6 +12,7 @@ function startRequest(kind: RequestKind = 'recipe_analysis') {
   // The same clock, counting the timers still armed.
   const armed = new Set<unknown>();
   const trackedClock = {
+    now: () => clock.now(),
     setTimeout: (fn: () => void, ms: number) => {
       const id = clock.setTimeout(() => {
         armed.delete(id);

@@ -1,7 +1,7 @@
 import { type AnyActorRef, createActor, type InspectionEvent } from 'xstate';
 import type { BrokerCommand, PublishCommand } from '../../src/actors/broker/events.ts';
 import type { Delivery } from '../../src/actors/broker/messages.ts';
-import { type DeadlineClock, InFlightRequests, type RequestActor } from '../../src/actors/in-flight.ts';
+import { type DeadlineClock, InFlightRequests, type RequestActor, systemClock } from '../../src/actors/in-flight.ts';
 import { requestMessage } from '../../src/actors/request/messages.ts';
 import { type BrokerPort, requestLogic } from '../../src/actors/request/request.logic.ts';
 import type { Config } from '../../src/config/index.ts';
@@ -76,7 +76,7 @@ export function startRequestActor(
   const broker = brokerDouble();
   const requests = new InFlightRequests(options.clock);
   const correlationId = options.correlationId ?? `unit.${Math.random().toString(36).slice(2)}`;
-  const acceptedAt = Date.now();
+  const acceptedAt = (options.clock ?? systemClock).now();
   const deadlineAt = acceptedAt + (options.deadlineMs ?? 5_000);
   const trace = options.traceparent ? { traceparent: options.traceparent } : undefined;
   const message = requestMessage(config, kind, correlationId, options.body ?? { recipe_text: 'eggs', url: 'https://example.com' }, deadlineAt, trace);
@@ -84,7 +84,7 @@ export function startRequestActor(
     input: { correlationId, kind, message, broker: broker.port, acceptedAt, deadlineAt, replyOptional: REQUEST_KINDS[kind].replyOptional },
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
-  requests.add({ actor, correlationId, kind, acceptedAt, deadlineAt, bytes: message.content.length }, acceptedAt);
+  requests.add({ actor, correlationId, kind, acceptedAt, deadlineAt, bytes: message.content.length });
   actor.subscribe({ complete: () => requests.remove(correlationId) });
   actor.start();
   return { actor, broker, correlationId, requests };

@@ -37,9 +37,10 @@ export type RequestState =
   | 'settledWithoutReply'
   | 'abandoned';
 
+/** The input as given (never copied: it runs once per HTTP request), and what the broker said of the outbox. */
 export interface RequestContext extends RequestInput {
   /** In the broker's outbox, never written to a connection: at the deadline that is 503, not 504. */
-  readonly inOutbox: boolean;
+  readonly inOutbox?: boolean;
 }
 
 export type RequestSnapshot =
@@ -87,7 +88,7 @@ function atDeadline(snapshot: RequestSnapshot & { status: 'active' }, scope: Sco
  * whose cancel is O(scheduled events) per stopped actor), and arrives as `request.deadline`.
  */
 export const requestLogic: ActorLogic<RequestSnapshot, RequestEvent, RequestInput> = {
-  getInitialSnapshot: (_scope, input) => active({ ...input, inOutbox: false }, 'publishing'),
+  getInitialSnapshot: (_scope, input) => active(input, 'publishing'),
   start: (snapshot, scope) => {
     snapshot.context.broker.publish(snapshot.context.message, scope.self);
   },
