@@ -5,6 +5,7 @@ import type { Logger } from '../../log.ts';
 import { brokerHost, describeError as describe, toDelivery, withHeartbeat } from './amqp-codec.ts';
 import { declareQueues } from './declare-queues.ts';
 import { watchLink } from './link-watchdog.ts';
+import { type TlsMaterial, tlsSocketOptions } from './tls.ts';
 import type { ChannelSpec, Delivery, OutboundMessage, Topology } from './types.ts';
 
 /**
@@ -28,6 +29,8 @@ export interface SessionInput {
   readonly generation: number;
   readonly connectionName: string;
   readonly logger: Logger;
+  /** CA, client certificate and key for amqps:// URLs. */
+  readonly tls?: TlsMaterial;
 }
 
 export type SessionCommand =
@@ -227,6 +230,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
           keepAliveDelay: 5_000,
           timeout: input.connectTimeoutMs,
           clientProperties: { connection_name: input.connectionName },
+          ...tlsSocketOptions(url, input.tls),
         });
         return { model, index };
       } catch (err) {
