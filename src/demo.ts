@@ -21,7 +21,10 @@ let exiting = false;
 /** Settles once the broker the demo is starting is up (or failed), so that a Ctrl-C meanwhile still stops it. */
 let brokerStarting: Promise<unknown> = Promise.resolve();
 
+let startingPlan: string | undefined;
+
 const stopBroker = async () => {
+  if (!broker && startingPlan) logger.info({ source: startingPlan }, 'waiting for the demo broker to finish starting, to stop it');
   await brokerStarting.catch(() => {});
   if (!broker || broker.source === 'configured') return;
   logger.info({ source: broker.source }, 'stopping the demo broker');
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
   }
   const starting = plan === 'private-node' ? startPrivateNode() : plan === 'container' ? startContainer() : Promise.resolve({ source: 'configured' as const, url: undefined, stop: async () => {} });
   brokerStarting = starting;
+  if (plan !== 'configured') startingPlan = plan;
   broker = await starting;
   if (exiting) return; // Ctrl-C during the start: exitAfterChildren stops the broker.
   if (broker.url) logger.info({ source: broker.source, url: redactUrl(broker.url) }, 'demo broker ready');
