@@ -5,6 +5,8 @@
 #   scripts/rabbit-node.sh stop  NAME PORT   stop it (PORT is accepted for symmetry and ignored)
 #   scripts/rabbit-node.sh ctl   NAME ARGS…  rabbitmqctl -n NAME@localhost ARGS…
 #   RABBIT_NODE_FRESH=1 … start …           start from empty data (a restart keeps queues and cluster membership otherwise)
+#   RABBIT_NODE_TLS_PORT=P RABBIT_NODE_TLS_CA=ca.pem RABBIT_NODE_TLS_CERT=cert.pem RABBIT_NODE_TLS_KEY=key.pem … start …
+#                                           also a TLS listener on 127.0.0.1:P that requires a client certificate signed by the CA
 #
 # Everything the node writes lives under $RABBIT_NODE_ROOT/NAME (default /tmp/amqp-relay-rabbit):
 # data, logs, its own config (the system /etc/rabbitmq/rabbitmq.conf pins port 5672) and, shared by
@@ -50,6 +52,20 @@ loopback_users = none
 log.console = false
 log.file.level = warning
 CONF
+    if [ -n "${RABBIT_NODE_TLS_PORT:-}" ]; then
+      [ "$RABBIT_NODE_TLS_PORT" != 5671 ] || { echo "refusing to use 5671: that is the system node's TLS port" >&2; exit 2; }
+      for f in RABBIT_NODE_TLS_CA RABBIT_NODE_TLS_CERT RABBIT_NODE_TLS_KEY; do
+        [ -r "${!f:-}" ] || { echo "$f must name a readable PEM file when RABBIT_NODE_TLS_PORT is set" >&2; exit 2; }
+      done
+      cat >> "$dir/rabbitmq.conf" <<CONF
+listeners.ssl.1 = 127.0.0.1:$RABBIT_NODE_TLS_PORT
+ssl_options.cacertfile = $RABBIT_NODE_TLS_CA
+ssl_options.certfile = $RABBIT_NODE_TLS_CERT
+ssl_options.keyfile = $RABBIT_NODE_TLS_KEY
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = true
+CONF
+    fi
     env_for_node
     export RABBITMQ_NODE_PORT="$port" RABBITMQ_DIST_PORT="$((port + 20000))"
     if ctl -q status >/dev/null 2>&1; then echo "$node already running"; exit 0; fi

@@ -79,6 +79,7 @@ export class Relay implements RelayPort {
         reconnect: config.amqp.reconnect,
         maxBuffered: config.amqp.maxBufferedRequests,
         connectionName: `amqp-relay ${config.instanceId}`,
+        ...(config.amqp.tls ? { tls: config.amqp.tls } : {}),
         logger: logger.child({ component: 'broker' }),
         replies: relayReplyRouting(config),
         ...(metrics ? { observer: metrics.brokerObserver() } : {}),

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { readFileBacked } from './secret-files.ts';
+import { type TlsMaterial, readTlsFiles } from './tls-files.ts';
 
 /** Every default of the relay, in one place (the contract's configuration table). */
 export const DEFAULTS = {
@@ -94,7 +96,7 @@ const envSchema = z.object({
   API_TOKENS: z
     .string()
     .default('')
-    .transform((raw) => raw.split(',').map((t) => t.trim()).filter(Boolean)),
+    .transform((raw) => raw.split(/[,\n]/).map((t) => t.trim()).filter(Boolean)),
   RELAY_INSTANCE_ID: z
     .string()
     .trim()
@@ -112,6 +114,8 @@ export interface Config {
     readonly reconnect: { readonly baseMs: number; readonly maxMs: number };
     readonly replyQueueExpiresMs: number;
     readonly maxBufferedRequests: number;
+    /** RABBITMQ_CA_FILE, RABBITMQ_CERT_FILE, RABBITMQ_KEY_FILE: for amqps:// URLs (undefined: Node's default CAs, no client certificate). */
+    readonly tls: TlsMaterial | undefined;
   };
   readonly queues: {
     readonly crawlRequest: string;
@@ -150,20 +154,28 @@ export class ConfigError extends Error {
 
 /** Parses the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
-      .filter((key) => env[key] !== undefined && env[key] !== '')
-      .map((key) => [key, env[key]]),
-  );
+  const fromFiles = readFileBacked(env);
+  const present: Record<string, string | undefined> = {
+    ...Object.fromEntries(
+      Object.keys(envSchema.shape)
+        .filter((key) => env[key] !== undefined && env[key] !== '')
+        .map((key) => [key, env[key]]),
+    ),
+    ...fromFiles.values,
+  };
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const key = String(issue.path[0]);
-        return `${key} ${issue.message} (got ${shown(key, present[key])})`;
-      }),
-    );
-  }
+  const tlsFiles = readTlsFiles(env, parsed.data?.RABBITMQ_URL);
+  const problems = [
+    ...fromFiles.problems,
+    ...(parsed.error?.issues ?? []).map((issue) => {
+      const key = String(issue.path[0]);
+      // A value read from a file is a secret: name the file's variable, never show its contents.
+      if (key in fromFiles.values) return `${key}_FILE ${issue.message} (contents not shown)`;
+      return `${key} ${issue.message} (got ${shown(key, present[key])})`;
+    }),
+    ...tlsFiles.problems,
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const instanceId = e.RELAY_INSTANCE_ID ?? `relay-${randomBytes(6).toString('hex')}`;
   return Object.freeze({
@@ -176,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reconnect: { baseMs: e.RECONNECT_BASE_MS, maxMs: e.RECONNECT_MAX_MS },
       replyQueueExpiresMs: e.REPLY_QUEUE_EXPIRES_MS,
       maxBufferedRequests: e.MAX_BUFFERED_REQUESTS,
+      tls: tlsFiles.tls,
     },
     queues: {
       crawlRequest: e.RABBITMQ_CRAWLING_REQUEST_QUEUE,

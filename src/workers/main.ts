@@ -11,16 +11,16 @@ function main(): void {
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, service: 'amqp-relay-workers' });
   const queue = (name: string) => requestQueue(name, config);
   const aiQueues = [...new Set([config.queues.recipe, config.queues.image])].map(queue);
+  const connection = { urls: config.amqp.urls, heartbeatSeconds: config.amqp.heartbeatSeconds, ...(config.amqp.tls ? { tls: config.amqp.tls } : {}) };
   const workers = [
     startWorker({
       name: 'crawling-worker',
-      urls: config.amqp.urls,
+      ...connection,
       queues: [queue(config.queues.crawlRequest)],
       handle: crawlingHandler({ timeoutMs: Math.min(config.timeouts.crawlMs, 15_000), maxBytes: 2 * 1024 * 1024 }),
       logger,
-      heartbeatSeconds: config.amqp.heartbeatSeconds,
     }),
-    startWorker({ name: 'ai-worker', urls: config.amqp.urls, queues: aiQueues, handle: aiHandler, logger, prefetch: 64, heartbeatSeconds: config.amqp.heartbeatSeconds }),
+    startWorker({ name: 'ai-worker', ...connection, queues: aiQueues, handle: aiHandler, logger, prefetch: 64 }),
   ];
   logger.info({ crawl: config.queues.crawlRequest, ai: aiQueues.map((q) => q.name) }, 'reference workers started');
   let stopping = false;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AnyActorRef, createActor } from 'xstate';
 import { type BrokerActorRef, brokerMachine } from '../actors/broker/broker.machine.ts';
+import type { TlsMaterial } from '../actors/broker/tls.ts';
 import type { Delivery, QueueSpec } from '../actors/broker/messages.ts';
 import type { Logger } from '../log.ts';
 
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   readonly prefetch?: number;
   readonly heartbeatSeconds?: number;
   readonly reconnect?: { readonly baseMs: number; readonly maxMs: number };
+  /** CA, client certificate and key for amqps:// URLs (the relay's RABBITMQ_*_FILE settings). */
+  readonly tls?: TlsMaterial;
 }
 
 const WORK_CHANNEL = 'work';
@@ -91,6 +94,7 @@ export function startWorker(options: WorkerOptions): { broker: BrokerActorRef; s
       maxBuffered: 10_000,
       connectionName: options.name,
       logger: log,
+      ...(options.tls ? { tls: options.tls } : {}),
       onDelivery,
     },
   });

@@ -13,20 +13,33 @@ export interface PrivateBroker {
   readonly name: string;
   readonly node: string;
   readonly url: string;
+  /** amqps://guest:guest@localhost:<tls port>, when started with a TLS listener. */
+  readonly tlsUrl: string | undefined;
   /** rabbitmqctl -n <node> …args; resolves with its standard output. */
   ctl(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function startPrivateBroker(options: { name?: string; port?: number } = {}): Promise<PrivateBroker> {
+/** A TLS listener beside the plain one: the server's certificate and key, and the CA its clients' certificates must chain to. */
+export interface TlsListener {
+  readonly port: number;
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+export async function startPrivateBroker(options: { name?: string; port?: number; tls?: TlsListener } = {}): Promise<PrivateBroker> {
   const name = options.name ?? 'chaos';
   const port = options.port ?? 5673;
+  const { tls } = options;
   if (port === 5672) throw new Error('5672 is the shared system node: a private broker needs a port of its own');
-  await run(SCRIPT, ['start', name, String(port)], { timeout: 120_000, env: { ...process.env, RABBIT_NODE_FRESH: '1' } });
+  const tlsEnv = tls ? { RABBIT_NODE_TLS_PORT: String(tls.port), RABBIT_NODE_TLS_CA: tls.ca, RABBIT_NODE_TLS_CERT: tls.cert, RABBIT_NODE_TLS_KEY: tls.key } : {};
+  await run(SCRIPT, ['start', name, String(port)], { timeout: 120_000, env: { ...process.env, RABBIT_NODE_FRESH: '1', ...tlsEnv } });
   return {
     name,
     node: `${name}@localhost`,
     url: `amqp://guest:guest@127.0.0.1:${port}`,
+    tlsUrl: tls ? `amqps://guest:guest@localhost:${tls.port}` : undefined,
     ctl: async (...args) => (await run(SCRIPT, ['ctl', name, ...args], { timeout: 60_000 })).stdout,
     stop: async () => {
       await run(SCRIPT, ['stop', name, String(port)], { timeout: 90_000 });

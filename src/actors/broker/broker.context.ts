@@ -4,6 +4,7 @@ import type { Delivery, Topology } from './messages.ts';
 import type { DropReason, PendingMessages } from './pending.ts';
 import type { ReplyRouting } from './routing.ts';
 import type { SessionCommand } from './session-events.ts';
+import type { TlsMaterial } from './tls.ts';
 
 /** The broker machine's input and context. */
 
@@ -22,6 +23,8 @@ export interface BrokerInput {
   readonly maxBuffered: number;
   readonly connectionName: string;
   readonly logger: Logger;
+  /** CA, client certificate and key for amqps:// URLs. */
+  readonly tls?: TlsMaterial;
   /** Queues whose deliveries are replies, matched to pending requests by correlation id. */
   readonly replies?: ReplyRouting;
   /** Everything else that is consumed (workers): the handler acks with broker.ack or a reply's ackOnConfirm. */

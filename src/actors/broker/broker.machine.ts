@@ -141,6 +141,7 @@ export const brokerMachine = setup({
           generation: context.generation,
           connectionName: context.connectionName,
           logger: context.logger,
+          ...(context.tls ? { tls: context.tls } : {}),
         }),
       },
       initial: 'connecting',

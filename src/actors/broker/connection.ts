@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import amqp, { type ChannelModel } from 'amqplib';
 import { brokerHost, describeError, withHeartbeat } from './broker-url.ts';
 import type { SessionInput } from './session-events.ts';
+import { tlsSocketOptions } from './tls.ts';
 
 /** One connection attempt over the URLs in turn, starting at `firstUrl`: the first that answers wins. */
 export async function connectFirstAvailable(input: SessionInput, isStopping: () => boolean): Promise<{ model: ChannelModel; index: number }> {
@@ -16,6 +17,7 @@ export async function connectFirstAvailable(input: SessionInput, isStopping: () 
         keepAliveDelay: 5_000,
         timeout: input.connectTimeoutMs,
         clientProperties: { connection_name: input.connectionName },
+        ...tlsSocketOptions(url, input.tls),
       });
       return { model, index };
     } catch (err) {

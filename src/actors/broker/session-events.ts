@@ -1,5 +1,6 @@
 import type { Logger } from '../../log.ts';
 import type { OutboundMessage, Delivery, Topology } from './messages.ts';
+import type { TlsMaterial } from './tls.ts';
 
 /** The amqpSession actor's input, commands and events: the plain-data boundary around amqplib. */
 
@@ -13,6 +14,7 @@ export interface SessionInput {
   readonly generation: number;
   readonly connectionName: string;
   readonly logger: Logger;
+  readonly tls?: TlsMaterial;
 }
 
 export type SessionCommand =
