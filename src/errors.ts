@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   BROKER_UNAVAILABLE: 503,
   NO_ROUTE: 503,
   SHUTTING_DOWN: 503,
+  OVERLOADED: 503,
   TIMEOUT: 504,
 } as const;
 
@@ -42,4 +43,5 @@ export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   BROKER_UNAVAILABLE: 5,
   NO_ROUTE: 5,
   SHUTTING_DOWN: 5,
+  OVERLOADED: 1,
 };

@@ -41,7 +41,7 @@ function errors(codes: readonly ErrorCode[]): Record<string, unknown> {
   );
 }
 
-const bodyErrors: readonly ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'SHUTTING_DOWN'];
+const bodyErrors: readonly ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'SHUTTING_DOWN', 'OVERLOADED'];
 const replyErrors: readonly ErrorCode[] = [...bodyErrors, 'WORKER_ERROR', 'BAD_REPLY', 'BROKER_UNAVAILABLE', 'NO_ROUTE', 'TIMEOUT'];
 
 const parameters = {

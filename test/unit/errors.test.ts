@@ -20,6 +20,7 @@ const CONTRACT: Record<string, number> = {
   BROKER_UNAVAILABLE: 503,
   NO_ROUTE: 503,
   SHUTTING_DOWN: 503,
+  OVERLOADED: 503,
   TIMEOUT: 504,
 };
 
@@ -52,7 +53,7 @@ describe('the error table', () => {
     expect(res.status).toBe(CONTRACT[code]);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.json).toEqual({ error: { code, message: `the ${code} message`, correlationId: 'test.1' } });
-    if (code === 'BROKER_UNAVAILABLE' || code === 'NO_ROUTE' || code === 'SHUTTING_DOWN') {
+    if (code === 'BROKER_UNAVAILABLE' || code === 'NO_ROUTE' || code === 'SHUTTING_DOWN' || code === 'OVERLOADED') {
       expect(Number(res.headers['retry-after'])).toBe(RETRY_AFTER_SECONDS[code]);
     } else {
       expect(res.headers['retry-after']).toBeUndefined();
