@@ -25,7 +25,8 @@ function validate<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
     const issue = parsed.error.issues[0]!;
     throw new RelayError('INVALID_REQUEST', `${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
-  return parsed.data;
+  // The body as the client sent it, not zod's copy (which drops an own "__proto__" key, for one).
+  return body as z.infer<T>;
 }
 
 /** True when a Prefer header (RFC 7240: comma-separated preferences) asks for respond-async. */
