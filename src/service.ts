@@ -39,7 +39,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
   let draining = false;
   const app = createApp({
     relay,
-    results: new ResultStore(config.resultTtlMs),
+    results: new ResultStore(config.resultTtlMs, config.resultStoreMax),
     metrics,
     logger,
     maxBodyBytes: config.http.maxBodyBytes,
