@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import { type BrokerActorRef, brokerMachine, brokerStateOf } from './broker/broker.machine.ts';
 import { newCorrelationId, requestMessage, type TraceHeaders } from './request/messages.ts';
+import type { RequestErrorCode } from '../errors.ts';
 import type { RequestKind, RequestOutcome } from './request/outcome.ts';
 import { requestMachine } from './request/request.machine.ts';
 import { relayReplyRouting, relayTopology } from './topology.ts';
@@ -50,6 +51,8 @@ interface LiveRequest {
   readonly actor: RequestActor;
   readonly kind: RequestKind;
   readonly startedAt: number;
+  /** Ends the request's outcome now, whatever its actor does later. */
+  readonly settle: (outcome: RequestOutcome) => void;
 }
 
 export interface RelayDeps {
@@ -119,10 +122,14 @@ export class Relay implements RelayPort {
       input: { correlationId, kind: spec.kind, message, broker: this.broker, deadlineMs, replyOptional: spec.kind === 'ping' },
       ...(inspect ? { inspect } : {}),
     });
-    this.live.set(correlationId, { actor, kind: spec.kind, startedAt: Date.now() });
     metrics?.inFlight.inc();
     // One promise and one observer per request: this runs for every HTTP request.
     const outcome = new Promise<RequestOutcome>((resolve) => {
+      const settle = (o: RequestOutcome) => {
+        this.finished(correlationId);
+        resolve(o);
+      };
+      this.live.set(correlationId, { actor, kind: spec.kind, startedAt: Date.now(), settle });
       actor.subscribe({
         complete: () => {
           this.finished(correlationId);
@@ -193,8 +200,15 @@ export class Relay implements RelayPort {
     await done;
   }
 
+  /** Ends every unfinished request with this error (the end of a shutdown's drain); returns how many. */
+  failUnfinished(code: RequestErrorCode, message: string): number {
+    const unfinished = [...this.live.values()];
+    for (const request of unfinished) request.settle({ ok: false, code, message });
+    return unfinished.length;
+  }
+
   private finished(correlationId: string): void {
-    this.live.delete(correlationId);
+    if (!this.live.delete(correlationId)) return;
     this.deps.metrics?.inFlight.dec();
     if (this.live.size === 0) this.drained?.();
   }

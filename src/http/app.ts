@@ -23,6 +23,7 @@ export interface AppDeps {
   readonly apiTokens: readonly string[];
   readonly live?: LiveInspectionHub | undefined;
   readonly isDraining?: () => boolean;
+  readonly isShuttingDown?: () => boolean;
   readonly exposeMetrics?: boolean;
   readonly exposeDebug?: boolean;
 }
@@ -73,6 +74,8 @@ export function createApp(deps: AppDeps): Koa<RelayState> {
     relay: deps.relay,
     metrics: deps.metrics,
     live: deps.live,
+    readinessDetail: deps.apiTokens.length === 0,
+    ...(deps.isShuttingDown ? { isShuttingDown: deps.isShuttingDown } : {}),
     ...(deps.exposeMetrics !== undefined ? { exposeMetrics: deps.exposeMetrics } : {}),
     ...(deps.exposeDebug !== undefined ? { exposeDebug: deps.exposeDebug } : {}),
   });
