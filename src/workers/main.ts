@@ -16,7 +16,7 @@ function main(): void {
       name: 'crawling-worker',
       urls: config.amqp.urls,
       queues: [queue(config.queues.crawlRequest)],
-      handle: crawlingHandler({ timeoutMs: Math.min(config.timeouts.crawlMs, 15_000), maxBytes: 2 * 1024 * 1024 }),
+      handle: crawlingHandler({ timeoutMs: Math.min(config.timeouts.crawlMs, 15_000), maxBytes: 2 * 1024 * 1024, allowPrivate: config.crawler.allowPrivate }),
       logger,
       heartbeatSeconds: config.amqp.heartbeatSeconds,
     }),

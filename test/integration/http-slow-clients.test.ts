@@ -110,7 +110,7 @@ describe('slow clients', () => {
       const refused = await fetch(`${relay.baseUrl}/debug/inspector/events`);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).not.toBeNull();
-      expect((await refused.json()).error.code).toBe('OVERLOADED');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED');
 
       streams.pop()!.close();
       let again: Awaited<ReturnType<typeof openStream>> | undefined;
