@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +14,14 @@ import { killAll, killChildrenOnExit, processTree, rssMb, startChild } from './p
  * and async, ping) with 1 % worker errors and 1 % never-answered requests, and the relay's broker
  * connection closed once a minute. Every minute: each outcome, the relay's RSS and heap. At the
  * end: sent, answered by status, lost (no answer), hung (answered later than its deadline + 1 s).
+ * `--out FILE` also writes every outcome (send time, kind, fate, outcome, latency) as JSON.
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const run = promisify(execFile);
 
-const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, rate: { type: 'string', default: '200' } } });
+const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, rate: { type: 'string', default: '200' }, out: { type: 'string' } } });
 const minutes = Number(args.minutes);
 const rate = Number(args.rate);
 if (!(minutes > 0) || !(rate > 0)) throw new Error('usage: npm run soak -- [--minutes N] [--rate requests-per-second]');
@@ -31,6 +33,9 @@ const SILENT_DEADLINE_MS = 2_000;
 const HANG_MARGIN_MS = 1_000;
 /** The client gives up (the request is lost) this long after the deadline. */
 const GIVE_UP_AFTER_MS = 5_000;
+/** Before the measured run: this many seconds of normal requests at a tenth of the rate, counted apart. */
+const WARMUP_SECONDS = 15;
+
 /** Async results are read once, this long after their 202. */
 const RESULT_READ_DELAY_MS = 3_000;
 
@@ -88,6 +93,7 @@ interface Outcome {
   readonly fate: Fate;
   readonly outcome: string;
   readonly hung: boolean;
+  readonly sentAt: number;
   readonly answeredAt: number;
   readonly latencyMs: number;
   readonly correlationId?: string;
@@ -106,7 +112,7 @@ async function send(baseUrl: string, i: number): Promise<Outcome> {
   const done = (outcome: string, correlationId?: string): Outcome => {
     const answeredAt = Date.now();
     const latencyMs = answeredAt - started;
-    return { i, kind, fate, outcome, hung: latencyMs > deadline + HANG_MARGIN_MS, answeredAt, latencyMs, ...(correlationId ? { correlationId } : {}) };
+    return { i, kind, fate, outcome, hung: latencyMs > deadline + HANG_MARGIN_MS, sentAt: started, answeredAt, latencyMs, ...(correlationId ? { correlationId } : {}) };
   };
   try {
     const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(deadline + GIVE_UP_AFTER_MS) });
@@ -146,12 +152,13 @@ async function heapUsedMb(baseUrl: string): Promise<number | undefined> {
 }
 
 /** Closes the relay's own broker connection (found by its client-provided name), nobody else's. */
-async function dropRelayConnection(instanceId: string): Promise<boolean> {
+async function dropRelayConnection(instanceId: string, drops: number[]): Promise<boolean> {
   const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q', '--no-table-headers'], { timeout: 30_000 });
   const line = stdout.split('\n').find((l) => l.includes(`"amqp-relay ${instanceId}"`));
   const pid = line?.split('\t', 1)[0];
   if (!pid) return false;
   await run('rabbitmqctl', ['close_connection', pid, 'soak: one connection drop a minute'], { timeout: 30_000 });
+  drops.push(Date.now());
   return true;
 }
 
@@ -205,7 +212,18 @@ async function main(): Promise<void> {
   await Promise.all([worker.waitForLine(/^ready$/, 30_000), waitUntil('the relay to be ready', 30_000, async () => (await fetch(`${baseUrl}/readyz`)).status === 200)]);
   const relayPids = processTree(relay.pid);
 
-  process.stdout.write(`soak: ${minutes} min at ${rate} req/s against ${baseUrl} (deadline ${DEADLINE_MS} ms; never-answered requests ${SILENT_DEADLINE_MS} ms)\n\n`);
+  // JIT, connection pools and the broker's queues warm up first: their slow start is not the relay's steady state.
+  const warmup = new Map<string, number>();
+  const warmupRequests: Promise<void>[] = [];
+  for (let n = 0; n < WARMUP_SECONDS * Math.max(1, Math.round(rate / 10)); n++) {
+    // Indices whose fate is normal (never 42 or 77 modulo 100), far from the measured ones.
+    warmupRequests.push(send(baseUrl, 1_000_000_000 + n * 100 + (n % 40)).then((o) => void tally(warmup, o.outcome)));
+    await new Promise((r) => setTimeout(r, 1000 / Math.max(1, Math.round(rate / 10))));
+  }
+  await Promise.all(warmupRequests);
+
+  process.stdout.write(`soak: ${minutes} min at ${rate} req/s against ${baseUrl} (deadline ${DEADLINE_MS} ms; never-answered requests ${SILENT_DEADLINE_MS} ms)\n`);
+  process.stdout.write(`warm-up (${WARMUP_SECONDS} s at ${Math.max(1, Math.round(rate / 10))} req/s, not counted below): ${show(warmup)}\n\n`);
   process.stdout.write('| minute | sent | outcomes answered in this minute | latency p50 / p99 ms (normal requests) | connection dropped | RSS MB | heap used MB |\n|---|---|---|---|---|---|---|\n');
 
   const started = Date.now();
@@ -220,6 +238,7 @@ async function main(): Promise<void> {
   let minuteLatencies: number[] = [];
   let sentThisMinute = 0;
   let dropped = 'no';
+  const drops: number[] = [];
 
   const record = (o: Outcome) => {
     outcomes.push(o);
@@ -235,13 +254,13 @@ async function main(): Promise<void> {
   };
 
   const dropTimer = setInterval(() => {
-    dropRelayConnection(instanceId).then(
+    dropRelayConnection(instanceId, drops).then(
       (ok) => (dropped = ok ? 'yes' : 'not found'),
       (err: Error) => (dropped = `failed: ${err.message.split('\n')[0]}`),
     );
   }, 60_000);
   // The first drop half a minute in, then one a minute.
-  const firstDrop = setTimeout(() => dropRelayConnection(instanceId).then((ok) => (dropped = ok ? 'yes' : 'not found'), () => (dropped = 'failed')), 30_000);
+  const firstDrop = setTimeout(() => dropRelayConnection(instanceId, drops).then((ok) => (dropped = ok ? 'yes' : 'not found'), () => (dropped = 'failed')), 30_000);
   dropTimer.unref();
 
   const reportMinute = async () => {
@@ -306,6 +325,10 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`\nrelay RSS at the end: ${rssMb(relayPids).toFixed(0)} MB; heap used: ${(await heapUsedMb(baseUrl))?.toFixed(1) ?? '?'} MB\n`);
 
+  if (args.out) {
+    writeFileSync(args.out, JSON.stringify({ started, drops, outcomes }));
+    process.stdout.write(`every outcome: ${args.out}\n`);
+  }
   killAll();
   await deleteQueues([...Object.values(queues), `amqp-relay.reply.${instanceId}`]);
   process.exit(lost === 0 && hung === 0 ? 0 : 1);
