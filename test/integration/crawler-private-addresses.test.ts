@@ -77,6 +77,13 @@ describe('the reference crawler refuses addresses inside a network', () => {
     await expect(inside).rejects.toMatchObject({ host: '127.0.0.2', addressClass: 'loopback' });
   });
 
+  it('connects to the address its own lookup checked when a name is allowed', async () => {
+    const loopbackOnly = { allowPrivate: false, isAllowedAddress: (a: string) => a === '127.0.0.1' || a === '::1' };
+    const res = await guardedGet(`http://localhost:${port}/page`, { ...loopbackOnly, signal: AbortSignal.timeout(2_000) });
+    res.response.resume();
+    expect(res.response.statusCode).toBe(200);
+  });
+
   it('fetches such an address when CRAWLER_ALLOW_PRIVATE is set', async () => {
     const result = await crawlingHandler({ timeoutMs: 2_000, maxBytes: 1_000, allowPrivate: true })({
       body: { url: `http://127.0.0.1:${port}/to-page` },
