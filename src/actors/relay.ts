@@ -1,10 +1,10 @@
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { Config } from '../config/index.ts';
+import type { RequestErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import { type BrokerActorRef, brokerMachine, brokerStateOf } from './broker/broker.machine.ts';
 import { newCorrelationId, requestMessage, type TraceHeaders } from './request/messages.ts';
-import type { RequestErrorCode } from '../errors.ts';
 import type { RequestKind, RequestOutcome } from './request/outcome.ts';
 import { requestMachine } from './request/request.machine.ts';
 import { relayReplyRouting, relayTopology } from './topology.ts';
