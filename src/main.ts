@@ -23,9 +23,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    service.beginShutdown();
+    if (config.shutdownDelayMs > 0) {
+      logger.info({ signal, delayMs: config.shutdownDelayMs }, 'shutting down: not ready, still serving');
+      await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+    }
     logger.info({ signal, inFlight: service.relay.inFlight }, 'shutting down: draining requests in flight');
-    const drained = await service.drain(config.shutdownTimeoutMs);
-    if (!drained) logger.warn({ inFlight: service.relay.inFlight }, 'shutdown timeout: requests still in flight');
+    await service.drain(config.shutdownTimeoutMs);
     logger.info('stopped');
     flushLogsBeforeExit(logger);
     process.exit(0);

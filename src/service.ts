@@ -1,11 +1,12 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInspection, type Inspection } from './actors/inspect.ts';
 import { Relay } from './actors/relay.ts';
 import { ResultStore } from './actors/results.ts';
 import type { Config } from './config/index.ts';
 import { answerClientError, createApp } from './http/app.ts';
+import { createHttpServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { newCorrelationId } from './requests/correlation-id.ts';
 import { RelayMetrics } from './metrics.ts';
@@ -18,7 +19,13 @@ export interface RelayService {
   readonly server: Server;
   /** The address the HTTP server listens on. */
   readonly port: number;
-  /** Refuse new requests, let those in flight finish (up to `timeoutMs`), then close everything. */
+  /** From now on /readyz answers 503 "shutting down"; requests are still served normally. */
+  beginShutdown(): void;
+  /**
+   * Stop accepting, let requests in flight finish (up to `timeoutMs`), answer those still
+   * unfinished with 503 SHUTTING_DOWN, let the answers flush, then close everything. True when
+   * nothing had to be cut short.
+   */
   drain(timeoutMs: number): Promise<boolean>;
   /** Close at once: HTTP server, then the broker connection. */
   stop(): Promise<void>;
@@ -31,6 +38,9 @@ export interface ServiceOptions {
   readonly processMetrics?: boolean;
 }
 
+/** After a drain, how long the last answers get to be written before every connection is closed. */
+const ANSWER_FLUSH_MS = 2_000;
+
 /** Actors, HTTP app and server, composed once for `npm start` and for the tests. */
 export async function startRelayService(config: Config, logger: Logger, options: ServiceOptions): Promise<RelayService> {
   const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { telemetry: config.telemetry });
@@ -41,9 +51,10 @@ export async function startRelayService(config: Config, logger: Logger, options:
   metrics.inFlightBytes = () => relay.requests.bytes;
   const mintCorrelationId = () => newCorrelationId(config.instanceId);
   let draining = false;
+  let shuttingDown = false;
   const app = createApp({
     relay,
-    results: new ResultStore(config.resultTtlMs),
+    results: new ResultStore(config.resultTtlMs, config.resultStoreMax),
     metrics,
     logger,
     maxBodyBytes: config.http.maxBodyBytes,
@@ -53,8 +64,10 @@ export async function startRelayService(config: Config, logger: Logger, options:
     exposeDebug: config.http.exposeDebug,
     live: inspection.live,
     isDraining: () => draining,
+    isShuttingDown: () => shuttingDown,
   });
-  const server = createServer(app.callback());
+  const http = createHttpServer(app.callback(), { headersTimeoutMs: config.http.headersTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs });
+  const { server } = http;
   server.on('clientError', answerClientError(mintCorrelationId));
   server.keepAliveTimeout = 65_000;
   server.listen(options.port, options.host);
@@ -72,12 +85,24 @@ export async function startRelayService(config: Config, logger: Logger, options:
     inspection,
     server,
     port: (server.address() as AddressInfo).port,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
     drain: async (timeoutMs) => {
+      shuttingDown = true;
       draining = true;
       const closed = closeServer();
-      const drained = await relay.drain(timeoutMs);
+      const deadline = Date.now() + timeoutMs;
+      const drained = (await relay.drain(timeoutMs)) && (await http.answered(deadline - Date.now()));
+      if (!drained) {
+        const cut = relay.failUnfinished('the relay shut down before this request finished');
+        logger.warn({ requests: cut }, 'shutdown timeout: unfinished requests answered 503 SHUTTING_DOWN');
+      }
+      // Answer first, let the writes flush, then close: closing at once would reset unwritten answers.
+      await http.answered(ANSWER_FLUSH_MS);
       await relay.stop();
       inspection.stop();
+      server.closeIdleConnections();
       server.closeAllConnections();
       await closed;
       return drained;

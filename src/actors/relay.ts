@@ -182,9 +182,11 @@ export class Relay implements RelayPort {
     return this.requests.whenEmpty(timeoutMs);
   }
 
-  /** Ends every request still in flight with SHUTTING_DOWN (their clients get that answer). */
-  abandonAll(message: string): void {
-    for (const request of this.requests.oldest()) request.actor.send({ type: 'request.abort', message });
+  /** Ends every request still in flight with SHUTTING_DOWN (the end of a shutdown's drain); returns how many. */
+  failUnfinished(message: string): number {
+    const unfinished = this.requests.oldest();
+    for (const request of unfinished) request.actor.send({ type: 'request.abort', message });
+    return unfinished.length;
   }
 
   /** Closes channels and connection once outstanding confirms are in. */

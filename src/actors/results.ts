@@ -5,11 +5,20 @@ export type AsyncResult =
   | { readonly status: 'done'; readonly result: unknown }
   | { readonly status: 'failed'; readonly error: { readonly code: string; readonly message: string } };
 
-/** Outcomes of asynchronous requests, readable for `ttlMs` after they are known. */
+/**
+ * Outcomes of asynchronous requests, readable for `ttlMs` after they are known. At most
+ * `maxFinished` finished results are kept: beyond that the oldest finished one is forgotten first.
+ * A pending one is never forgotten (admission control bounds how many there are).
+ */
 export class ResultStore {
   private readonly results = new Map<string, AsyncResult>();
+  /** Ids of finished results, oldest first (a Set keeps insertion order). */
+  private readonly finished = new Set<string>();
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxFinished: number = Number.POSITIVE_INFINITY,
+  ) {}
 
   get size(): number {
     return this.results.size;
@@ -29,6 +38,12 @@ export class ResultStore {
       correlationId,
       outcome.ok ? { status: 'done', result: outcome.reply } : { status: 'failed', error: { code: outcome.code, message: outcome.message } },
     );
-    setTimeout(() => this.results.delete(correlationId), this.ttlMs).unref();
+    this.finished.add(correlationId);
+    if (this.finished.size > this.maxFinished) this.forget(this.finished.values().next().value!);
+    setTimeout(() => this.forget(correlationId), this.ttlMs).unref();
+  }
+
+  private forget(correlationId: string): void {
+    if (this.finished.delete(correlationId)) this.results.delete(correlationId);
   }
 }

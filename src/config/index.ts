@@ -16,13 +16,19 @@ export const DEFAULTS = {
   RABBITMQ_HEARTBEAT_S: 10,
   RECONNECT_BASE_MS: 100,
   RECONNECT_MAX_MS: 10_000,
-  REPLY_QUEUE_EXPIRES_MS: 60_000,
+  /** REPLY_QUEUE_EXPIRES_MS defaults to the largest deadline plus this margin. */
+  REPLY_QUEUE_EXPIRY_MARGIN_MS: 60_000,
   MAX_BUFFERED_REQUESTS: 10_000,
-  MAX_IN_FLIGHT_REQUESTS: 10_000,
-  MAX_IN_FLIGHT_BYTES: 268_435_456,
   RESULT_TTL_MS: 600_000,
   MAX_BODY_BYTES: 1_048_576,
   SHUTDOWN_TIMEOUT_MS: 30_000,
+  SHUTDOWN_DELAY_MS: 0,
+  MAX_IN_FLIGHT_REQUESTS: 10_000,
+  MAX_IN_FLIGHT_BYTES: 268_435_456,
+  RESULT_STORE_MAX: 100_000,
+  HTTP_HEADERS_TIMEOUT_MS: 10_000,
+  HTTP_REQUEST_TIMEOUT_MS: 60_000,
+  CRAWLER_ALLOW_PRIVATE: false,
   PORT: 3000,
   HOST: '0.0.0.0',
   LOG_LEVEL: 'info',
@@ -34,6 +40,11 @@ const positiveInt = z.coerce
   .int('must be a positive integer')
   .positive('must be a positive integer');
 
+const nonNegativeInt = z.coerce
+  .number({ error: 'must be a non-negative integer' })
+  .int('must be a non-negative integer')
+  .nonnegative('must be a non-negative integer');
+
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
 const bool = z
@@ -43,19 +54,28 @@ const bool = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+// Its problems are described, never quoted: the value may carry a password.
 const amqpUrls = z
   .string()
   .transform((raw) => raw.split(',').map((u) => u.trim()).filter(Boolean))
-  .refine((urls) => urls.length > 0, 'must list at least one amqp:// or amqps:// URL')
-  .refine((urls) => urls.every(isAmqpUrl), 'must be amqp:// or amqps:// URLs, comma-separated');
+  .superRefine((urls, ctx) => {
+    if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one amqp:// or amqps:// URL' });
+    urls.forEach((url, i) => {
+      const problem = amqpUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: urls.length > 1 ? `entry ${i + 1}: ${problem}` : problem });
+    });
+  });
 
-function isAmqpUrl(raw: string): boolean {
+function amqpUrlProblem(raw: string): string | undefined {
+  let url: URL;
   try {
-    const url = new URL(raw);
-    return (url.protocol === 'amqp:' || url.protocol === 'amqps:') && url.hostname !== '';
+    url = new URL(raw);
   } catch {
-    return false;
+    return 'is not a valid URL (a reserved character such as / @ : # ? in the user name or password must be percent-encoded)';
   }
+  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') return 'must be an amqp:// or amqps:// URL';
+  if (url.hostname === '') return 'has no host';
+  return undefined;
 }
 
 const inspectTarget = z
@@ -78,13 +98,18 @@ const envSchema = z.object({
   RABBITMQ_HEARTBEAT_S: positiveInt.default(DEFAULTS.RABBITMQ_HEARTBEAT_S),
   RECONNECT_BASE_MS: positiveInt.default(DEFAULTS.RECONNECT_BASE_MS),
   RECONNECT_MAX_MS: positiveInt.default(DEFAULTS.RECONNECT_MAX_MS),
-  REPLY_QUEUE_EXPIRES_MS: positiveInt.default(DEFAULTS.REPLY_QUEUE_EXPIRES_MS),
+  REPLY_QUEUE_EXPIRES_MS: positiveInt.optional(),
   MAX_BUFFERED_REQUESTS: positiveInt.default(DEFAULTS.MAX_BUFFERED_REQUESTS),
-  MAX_IN_FLIGHT_REQUESTS: positiveInt.default(DEFAULTS.MAX_IN_FLIGHT_REQUESTS),
-  MAX_IN_FLIGHT_BYTES: positiveInt.default(DEFAULTS.MAX_IN_FLIGHT_BYTES),
   RESULT_TTL_MS: positiveInt.default(DEFAULTS.RESULT_TTL_MS),
   MAX_BODY_BYTES: positiveInt.default(DEFAULTS.MAX_BODY_BYTES),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+  SHUTDOWN_DELAY_MS: nonNegativeInt.default(DEFAULTS.SHUTDOWN_DELAY_MS),
+  MAX_IN_FLIGHT_REQUESTS: positiveInt.default(DEFAULTS.MAX_IN_FLIGHT_REQUESTS),
+  MAX_IN_FLIGHT_BYTES: positiveInt.default(DEFAULTS.MAX_IN_FLIGHT_BYTES),
+  RESULT_STORE_MAX: positiveInt.default(DEFAULTS.RESULT_STORE_MAX),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(DEFAULTS.HTTP_HEADERS_TIMEOUT_MS),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(DEFAULTS.HTTP_REQUEST_TIMEOUT_MS),
+  CRAWLER_ALLOW_PRIVATE: bool.default(DEFAULTS.CRAWLER_ALLOW_PRIVATE),
   PORT: positiveInt.max(65_535, 'must be a port number (1-65535)').default(DEFAULTS.PORT),
   HOST: nonEmpty.default(DEFAULTS.HOST),
   LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
@@ -128,10 +153,16 @@ export interface Config {
   /** Accepted, unfinished requests: beyond either bound, 503 OVERLOADED. */
   readonly admission: { readonly maxInFlightRequests: number; readonly maxInFlightBytes: number };
   readonly resultTtlMs: number;
+  /** Finished async results kept at most; the oldest finished one is forgotten first. */
+  readonly resultStoreMax: number;
   readonly http: {
     readonly port: number;
     readonly host: string;
     readonly maxBodyBytes: number;
+    /** A connection that has not sent a request's complete headers in this time is closed. */
+    readonly headersTimeoutMs: number;
+    /** A connection that has not sent a complete request (headers and body) in this time is closed. */
+    readonly requestTimeoutMs: number;
     readonly apiTokens: readonly string[];
     /** false: /metrics answers 404. */
     readonly exposeMetrics: boolean;
@@ -139,6 +170,10 @@ export interface Config {
     readonly exposeDebug: boolean;
   };
   readonly shutdownTimeoutMs: number;
+  /** After SIGTERM, how long the relay keeps serving normally with /readyz already 503. */
+  readonly shutdownDelayMs: number;
+  /** The reference crawler: true lets it fetch loopback, private, link-local and metadata addresses. */
+  readonly crawler: { readonly allowPrivate: boolean };
   readonly log: { readonly level: z.infer<typeof logLevel>; readonly pretty: boolean };
   readonly inspect: string;
   /** OTEL_ENABLED: one OpenTelemetry span per request (through the globally registered TracerProvider). */
@@ -171,12 +206,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const key = String(issue.path[0]);
       // A value read from a file is a secret: name the file's variable, never show its contents.
       if (key in fromFiles.values) return `${key}_FILE ${issue.message} (contents not shown)`;
-      return `${key} ${issue.message} (got ${shown(key, present[key])})`;
+      return SECRET_VALUED.has(key) ? `${key} ${issue.message}` : `${key} ${issue.message} (got ${shown(present[key])})`;
     }),
     ...tlsFiles.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  const largestDeadlineMs = Math.max(e.AI_TIMEOUT_MS, e.CRAWL_TIMEOUT_MS);
+  const replyQueueExpiresMs = e.REPLY_QUEUE_EXPIRES_MS ?? largestDeadlineMs + DEFAULTS.REPLY_QUEUE_EXPIRY_MARGIN_MS;
+  const limits: string[] = [];
+  if (replyQueueExpiresMs < largestDeadlineMs) {
+    limits.push(
+      `REPLY_QUEUE_EXPIRES_MS must not be below the largest deadline (${largestDeadlineMs} ms): replies waiting for a relay that was cut off longer would be lost (got ${replyQueueExpiresMs})`,
+    );
+  }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    limits.push(`HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS}) (got ${e.HTTP_HEADERS_TIMEOUT_MS})`);
+  }
+  if (limits.length > 0) throw new ConfigError(limits);
   const instanceId = e.RELAY_INSTANCE_ID ?? `relay-${randomBytes(6).toString('hex')}`;
   return Object.freeze({
     instanceId,
@@ -186,7 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       declareQueues: e.RABBITMQ_DECLARE_QUEUES,
       queueType: e.RABBITMQ_QUEUE_TYPE,
       reconnect: { baseMs: e.RECONNECT_BASE_MS, maxMs: e.RECONNECT_MAX_MS },
-      replyQueueExpiresMs: e.REPLY_QUEUE_EXPIRES_MS,
+      replyQueueExpiresMs,
       maxBufferedRequests: e.MAX_BUFFERED_REQUESTS,
       tls: tlsFiles.tls,
     },
@@ -200,25 +247,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeouts: { aiMs: e.AI_TIMEOUT_MS, crawlMs: e.CRAWL_TIMEOUT_MS },
     admission: { maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS, maxInFlightBytes: e.MAX_IN_FLIGHT_BYTES },
     resultTtlMs: e.RESULT_TTL_MS,
+    resultStoreMax: e.RESULT_STORE_MAX,
     http: {
       port: e.PORT,
       host: e.HOST,
       maxBodyBytes: e.MAX_BODY_BYTES,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
       apiTokens: e.API_TOKENS,
       exposeMetrics: e.METRICS_ENDPOINT,
       exposeDebug: e.DEBUG_ENDPOINTS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
+    crawler: { allowPrivate: e.CRAWLER_ALLOW_PRIVATE },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     inspect: e.XSTATE_INSPECT,
     telemetry: e.OTEL_ENABLED,
   });
 }
 
-/** A bad value as an error message may show it: credentials and tokens masked. */
-function shown(key: string, value: unknown): string {
-  if (key === 'API_TOKENS') return '<hidden>';
-  return JSON.stringify(String(value).replace(/\/\/[^/@\s]*@/g, '//***:***@'));
+/** Variables whose values may hold a secret: their problems are named, their values never shown. */
+const SECRET_VALUED = new Set(['RABBITMQ_URL', 'API_TOKENS']);
+
+function shown(value: unknown): string {
+  return JSON.stringify(String(value));
 }
 
 export function replyQueueName(instanceId: string): string {

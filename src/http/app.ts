@@ -22,6 +22,7 @@ export interface AppDeps {
   readonly newCorrelationId: () => string;
   readonly live?: LiveInspectionHub | undefined;
   readonly isDraining?: () => boolean;
+  readonly isShuttingDown?: () => boolean;
   readonly exposeMetrics?: boolean;
   readonly exposeDebug?: boolean;
 }
@@ -34,6 +35,8 @@ export function createApp(deps: AppDeps): Koa<RelayState> {
     relay: deps.relay,
     metrics: deps.metrics,
     live: deps.live,
+    readinessDetail: deps.apiTokens.length === 0,
+    ...(deps.isShuttingDown ? { isShuttingDown: deps.isShuttingDown } : {}),
     ...(deps.exposeMetrics !== undefined ? { exposeMetrics: deps.exposeMetrics } : {}),
     ...(deps.exposeDebug !== undefined ? { exposeDebug: deps.exposeDebug } : {}),
   });

@@ -14,5 +14,11 @@ export const crawlBody = z.looseObject({ url: absoluteUrl(['http:', 'https:']) }
   description: 'A page to crawl; other fields pass through to the crawling service',
 });
 export const pingBody = z.looseObject({}).meta({ description: 'Optional fields passed to the crawling service with type "ping"' });
-export const recipeBody = z.object({ recipe_text: z.string({ error: 'must be a non-empty string' }).trim().min(1, 'must be a non-empty string') });
+// Validation refuses or lets through, never transforms: a blank text is refused, any other reaches the worker as sent.
+export const recipeBody = z.object({
+  recipe_text: z
+    .string({ error: 'must be a non-empty string' })
+    .min(1, 'must be a non-empty string')
+    .refine((text) => text.trim() !== '', 'must be a non-empty string'),
+});
 export const imageBody = z.object({ s3_url: absoluteUrl(['http:', 'https:', 's3:']), description: z.string({ error: 'must be a string when present' }).optional() });

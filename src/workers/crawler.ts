@@ -1,45 +1,55 @@
+import { guardedGet, RefusedAddressError } from './guarded-fetch.ts';
 import type { Handler, WorkResult } from './runtime.ts';
 
 export interface CrawlerOptions {
   readonly timeoutMs: number;
   readonly maxBytes: number;
+  /** CRAWLER_ALLOW_PRIVATE: crawl loopback, private, link-local and metadata addresses too. */
+  readonly allowPrivate?: boolean;
 }
 
 const TITLE = /<title[^>]*>([\s\S]*?)<\/title>/i;
 
-/** Fetches the page (with a timeout and a size cap) and reports what it found. */
+/**
+ * Fetches the page (with a timeout and a size cap) and reports what it found. Addresses inside a
+ * network are refused, after DNS resolution and on every redirect, unless `allowPrivate`.
+ */
 export async function crawl(url: string, options: CrawlerOptions): Promise<WorkResult> {
   const started = performance.now();
-  let response: Response;
-  try {
-    response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(options.timeoutMs) });
-  } catch (err) {
-    return { error: `fetch failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}` };
-  }
+  const signal = AbortSignal.timeout(options.timeoutMs);
   let bytes = 0;
   let truncated = false;
   const chunks: Buffer[] = [];
-  if (response.body) {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  let fetched: Awaited<ReturnType<typeof guardedGet>>;
+  try {
+    fetched = await guardedGet(url, { allowPrivate: options.allowPrivate ?? false, signal });
+    for await (const chunk of fetched.response as AsyncIterable<Buffer>) {
       const room = options.maxBytes - bytes;
       if (chunk.length > room) {
-        chunks.push(Buffer.from(chunk.subarray(0, room)));
+        chunks.push(chunk.subarray(0, room));
         bytes += room;
         truncated = true;
+        fetched.response.destroy();
         break;
       }
-      chunks.push(Buffer.from(chunk));
+      chunks.push(chunk);
       bytes += chunk.length;
     }
+  } catch (err) {
+    if (err instanceof RefusedAddressError) {
+      return { error: `refused to crawl ${url}: ${err.message} (the crawler only fetches public addresses; CRAWLER_ALLOW_PRIVATE=true allows others)` };
+    }
+    return { error: `fetch failed: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const contentType = response.headers.get('content-type');
+  const { response } = fetched;
+  const contentType = response.headers['content-type'] ?? null;
   const text = contentType?.includes('html') ? Buffer.concat(chunks).toString('utf8') : '';
   const title = TITLE.exec(text)?.[1]?.replace(/\s+/g, ' ').trim() ?? null;
   return {
     reply: {
       url,
-      status: response.status,
-      finalUrl: response.url,
+      status: response.statusCode,
+      finalUrl: fetched.url,
       contentType,
       title,
       bytes,

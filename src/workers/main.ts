@@ -17,7 +17,7 @@ function main(): void {
       name: 'crawling-worker',
       ...connection,
       queues: [queue(config.queues.crawlRequest)],
-      handle: crawlingHandler({ timeoutMs: Math.min(config.timeouts.crawlMs, 15_000), maxBytes: 2 * 1024 * 1024 }),
+      handle: crawlingHandler({ timeoutMs: Math.min(config.timeouts.crawlMs, 15_000), maxBytes: 2 * 1024 * 1024, allowPrivate: config.crawler.allowPrivate }),
       logger,
     }),
     startWorker({ name: 'ai-worker', ...connection, queues: aiQueues, handle: aiHandler, logger, prefetch: 64 }),

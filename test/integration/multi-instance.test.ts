@@ -19,7 +19,8 @@ import { deleteQueues } from '../support/scripted-worker.ts';
  * does not own them and must be forwarded to their owner's reply queue.
  */
 
-const REPLY_TTL_MS = 1_500;
+// The reply queue may not expire before the largest deadline (the relay refuses to start otherwise).
+const REPLY_TTL_MS = 5_000;
 
 async function queueExists(url: string, queue: string): Promise<boolean> {
   const connection = await amqp.connect(url);
@@ -56,7 +57,7 @@ describe('several relay instances sharing one crawling response queue', () => {
   const url = inject('amqpUrl');
   const queues = uniqueQueues('multi');
   const tag = queues.AI_QUEUE_NAME!.split('.')[2]!;
-  const env = { RABBITMQ_URL: url, ...queues, REPLY_QUEUE_EXPIRES_MS: String(REPLY_TTL_MS), CRAWL_TIMEOUT_MS: '15000', AI_TIMEOUT_MS: '15000' };
+  const env = { RABBITMQ_URL: url, ...queues, REPLY_QUEUE_EXPIRES_MS: String(REPLY_TTL_MS), CRAWL_TIMEOUT_MS: String(REPLY_TTL_MS), AI_TIMEOUT_MS: String(REPLY_TTL_MS) };
   let site: Awaited<ReturnType<typeof startSite>>;
   let relays: RelayProcess[] = [];
   let workers: ServiceProcess[] = [];

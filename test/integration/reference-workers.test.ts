@@ -35,7 +35,7 @@ describe('the relay with the reference workers', () => {
     relay = await startRelay({ amqpUrl: url, env: { ...queues, CRAWL_TIMEOUT_MS: '5000', AI_TIMEOUT_MS: '5000' } });
     const queue = (name: string) => ({ name, durable: true, declare: true });
     workers.push(
-      startWorker({ name: 'crawler', urls: [url], queues: [queue(queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!)], handle: crawlingHandler({ timeoutMs: 2_000, maxBytes: 1_000 }), logger }),
+      startWorker({ name: 'crawler', urls: [url], queues: [queue(queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!)], handle: crawlingHandler({ timeoutMs: 2_000, maxBytes: 1_000, allowPrivate: true }), logger }),
       startWorker({ name: 'ai', urls: [url], queues: [queue(queues.AI_QUEUE_NAME!), queue(queues.AI_IMAGE_QUEUE_NAME!)], handle: aiHandler, logger }),
     );
   });

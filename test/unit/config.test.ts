@@ -26,6 +26,46 @@ describe('configuration', () => {
     expect(config.shutdownTimeoutMs).toBe(30_000);
     expect(config.inspect).toBe('off');
     expect(config.amqp.maxBufferedRequests).toBe(10_000);
+    expect(config.shutdownDelayMs).toBe(0);
+    expect(config.admission).toEqual({ maxInFlightRequests: 10_000, maxInFlightBytes: 268_435_456 });
+    expect(config.resultStoreMax).toBe(100_000);
+    expect(config.http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
+    expect(config.crawler.allowPrivate).toBe(false);
+  });
+
+  it('keeps the reply queue at least 60 s longer than the largest deadline by default', () => {
+    expect(loadConfig({}).amqp.replyQueueExpiresMs).toBe(100_000 + 60_000);
+    expect(loadConfig({ AI_TIMEOUT_MS: '5000', CRAWL_TIMEOUT_MS: '90000' }).amqp.replyQueueExpiresMs).toBe(90_000 + 60_000);
+    expect(loadConfig({ REPLY_QUEUE_EXPIRES_MS: '100000' }).amqp.replyQueueExpiresMs).toBe(100_000);
+  });
+
+  it('refuses a reply queue that would expire before the largest deadline', () => {
+    const problems = problemsOf({ REPLY_QUEUE_EXPIRES_MS: '60000' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^REPLY_QUEUE_EXPIRES_MS .*100000/);
+    expect(problemsOf({ CRAWL_TIMEOUT_MS: '200000', REPLY_QUEUE_EXPIRES_MS: '150000' })[0]).toMatch(/^REPLY_QUEUE_EXPIRES_MS/);
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '4000' })[0]).toMatch(/^HTTP_HEADERS_TIMEOUT_MS/);
+  });
+
+  it('reads the shutdown delay, admission limits, result store bound and crawler switch', () => {
+    const config = loadConfig({
+      SHUTDOWN_DELAY_MS: '5000',
+      MAX_IN_FLIGHT_REQUESTS: '7',
+      MAX_IN_FLIGHT_BYTES: '1024',
+      RESULT_STORE_MAX: '3',
+      HTTP_HEADERS_TIMEOUT_MS: '1000',
+      HTTP_REQUEST_TIMEOUT_MS: '2000',
+      CRAWLER_ALLOW_PRIVATE: 'true',
+    });
+    expect(config.shutdownDelayMs).toBe(5_000);
+    expect(config.admission).toEqual({ maxInFlightRequests: 7, maxInFlightBytes: 1024 });
+    expect(config.resultStoreMax).toBe(3);
+    expect(config.http).toMatchObject({ headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
+    expect(config.crawler.allowPrivate).toBe(true);
+    expect(problemsOf({ MAX_IN_FLIGHT_BYTES: '0', SHUTDOWN_DELAY_MS: '-1' }).map((p) => p.split(' ')[0]).sort()).toEqual(['MAX_IN_FLIGHT_BYTES', 'SHUTDOWN_DELAY_MS']);
   });
 
   it('names the reply queue after the instance, and prefixes nothing else', () => {
@@ -74,5 +114,14 @@ describe('configuration', () => {
     const problems = problemsOf({ RABBITMQ_URL: 'amqp://user:s3cret@host:5672,ftp://user:s3cret@x' });
     expect(problems.join(' ')).not.toContain('s3cret');
     expect(redactUrl('amqp://user:s3cret@host:5672/vh')).toBe('amqp://***:***@host:5672/vh');
+  });
+
+  it('names a malformed broker URL and its problem without echoing it (a password containing /)', () => {
+    for (const value of ['amqp://u:pa/ss@host', 'amqp://u:pa/ss@host:5672/vh', 'amqp://ok@a:5672,amqp://u:pa/ss@host']) {
+      const problems = problemsOf({ RABBITMQ_URL: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^RABBITMQ_URL .*percent-encoded/);
+      for (const part of ['pa/ss', 'u:pa', 'host', 'ss@']) expect(problems[0]).not.toContain(part);
+    }
   });
 });

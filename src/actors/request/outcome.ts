@@ -8,6 +8,9 @@ export type RequestOutcome =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A worker's error message reaches the client cut to this length. */
+export const MAX_WORKER_MESSAGE_CHARS = 1_000;
+
 /** A worker's reply as the client will see it: its JSON, or a WORKER_ERROR / BAD_REPLY. */
 export function decodeReply(delivery: Delivery): RequestOutcome {
   let body: unknown;
@@ -20,7 +23,7 @@ export function decodeReply(delivery: Delivery): RequestOutcome {
     const message = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
       ? (body as { message: string }).message
       : 'the worker reported an error';
-    return { ok: false, code: 'WORKER_ERROR', message };
+    return { ok: false, code: 'WORKER_ERROR', message: message.slice(0, MAX_WORKER_MESSAGE_CHARS) };
   }
   return { ok: true, reply: body };
 }

@@ -23,7 +23,8 @@ function validate(spec: KindSpec, body: unknown): Record<string, unknown> {
     const issue = parsed.error.issues[0]!;
     throw new RelayError('INVALID_REQUEST', `${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
-  return parsed.data;
+  // The body as the client sent it, not zod's copy (which drops an own "__proto__" key, for one).
+  return body as Record<string, unknown>;
 }
 
 /** True when a Prefer header (RFC 7240: comma-separated preferences) asks for respond-async. */

@@ -10,6 +10,12 @@ import { openApiDocument } from '../openapi.ts';
 
 const SSE_BUFFER_LIMIT = 256 * 1024;
 
+/** Streams of /debug/inspector/events open at once; beyond it 503 OVERLOADED. */
+export const MAX_LIVE_SUBSCRIBERS = 32;
+
+/** Readiness reasons that name a state and nothing internal (no host, vhost or queue). */
+const STATE_ONLY_REASONS = new Set(['outbox is full', 'shutting down']);
+
 export interface OpsDeps {
   readonly relay: RelayPort;
   readonly metrics: RelayMetrics;
@@ -17,6 +23,11 @@ export interface OpsDeps {
   /** false: the endpoint answers 404, as if it did not exist. */
   readonly exposeMetrics?: boolean;
   readonly exposeDebug?: boolean;
+  /** false (API_TOKENS set): /readyz names the state only, never a host, vhost or queue. */
+  readonly readinessDetail?: boolean;
+  /** True from the shutdown signal on: /readyz answers 503 "shutting down". */
+  readonly isShuttingDown?: () => boolean;
+  readonly maxLiveSubscribers?: number;
 }
 
 function switchedOff(enabled: boolean | undefined): (ctx: unknown, next: () => Promise<unknown>) => Promise<unknown> {
@@ -38,11 +49,15 @@ export function opsRouter(deps: OpsDeps): Router<RelayState> {
   });
 
   router.get('/readyz', (ctx) => {
-    const readiness = relay.readiness();
+    const readiness = deps.isShuttingDown?.() ? { ...relay.readiness(), ready: false, reason: 'shutting down' } : relay.readiness();
     ctx.status = readiness.ready ? 200 : 503;
-    ctx.body = readiness.ready
-      ? { status: 'ready', broker: readiness.broker }
-      : { status: 'not_ready', broker: readiness.broker, reason: readiness.reason ?? 'not ready' };
+    if (readiness.ready) {
+      ctx.body = { status: 'ready', broker: readiness.broker };
+      return;
+    }
+    const reason = readiness.reason ?? 'not ready';
+    const shown = deps.readinessDetail === false && !STATE_ONLY_REASONS.has(reason) ? `broker is ${readiness.broker}` : reason;
+    ctx.body = { status: 'not_ready', broker: readiness.broker, reason: shown };
   });
 
   router.get('/metrics', async (ctx) => {
@@ -65,8 +80,13 @@ export function opsRouter(deps: OpsDeps): Router<RelayState> {
     ctx.body = inspectorPage();
   });
 
+  let subscribers = 0;
   router.get('/debug/inspector/events', (ctx) => {
     if (!live) throw new RelayError('NOT_FOUND', 'the live inspector is off (set XSTATE_INSPECT=live)');
+    if (subscribers >= (deps.maxLiveSubscribers ?? MAX_LIVE_SUBSCRIBERS)) {
+      throw new RelayError('OVERLOADED', 'too many open inspector streams', { 'Retry-After': '5' });
+    }
+    subscribers += 1;
     ctx.request.socket.setTimeout(0);
     ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     const stream = new PassThrough();
@@ -78,6 +98,7 @@ export function opsRouter(deps: OpsDeps): Router<RelayState> {
     send({ kind: 'hello', actors: { broker: actors.broker, requests: actors.requests.slice(0, 20) } });
     const unsubscribe = live.subscribe(send);
     ctx.req.on('close', () => {
+      subscribers -= 1;
       unsubscribe();
       stream.end();
     });

@@ -58,7 +58,8 @@ export async function startRelayProcess(instanceId: string, env: Record<string, 
 }
 
 export function startWorkerProcess(name: string, env: Record<string, string>): ServiceProcess {
-  return start(name, 'src/workers/main.ts', env);
+  // Tests crawl a site of their own on 127.0.0.1, which the reference crawler refuses by default.
+  return start(name, 'src/workers/main.ts', { CRAWLER_ALLOW_PRIVATE: 'true', ...env });
 }
 
 /** Waits (bounded) until GET /readyz answers 200. */

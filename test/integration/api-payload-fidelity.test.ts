@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import type { ConsumeMessage } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { postJson, type RunningRelay, startRelay, uniqueQueues, waitFor } from '../support/relay-harness.ts';
+import { deleteQueues, type ScriptedWorker, startScriptedWorker } from '../support/scripted-worker.ts';
+
+/**
+ * The relay never alters what a client sent: over valid bodies of every route, the worker gets a
+ * body whose JSON text equals what the contract's wire section says, built from the client's own
+ * values (whitespace at both ends, any unicode, escapes, awkward numbers, nested objects).
+ */
+
+const RUNS_PER_ROUTE = 25;
+
+const anyText = fc.string({ unit: 'binary', maxLength: 12 });
+const blank = fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\ufeff'), maxLength: 3 });
+const padded = fc.tuple(blank, anyText, blank).map(([a, b, c]) => a + b + c);
+const nonBlank = fc.tuple(blank, anyText.filter((t) => t.trim() !== ''), blank).map(([a, b, c]) => a + b + c);
+// A URL parser strips these (and only these) at both ends, so a valid URL may carry them.
+const urlBlank = fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\r'), maxLength: 2 });
+const paddedUrl = (url: fc.Arbitrary<string>) => fc.tuple(urlBlank, url, urlBlank).map(([a, b, c]) => a + b + c);
+const awkwardNumber = fc.constantFrom(1e21, -0, 2 ** 53 + 2, 12345678901234567890, -1e-7, 0.1, 5e-324, 1.7976931348623157e308, -42);
+const key = fc.oneof(padded, fc.constantFrom('__proto__', 'constructor', 'type', 'url', 'recipe_text', ''));
+
+const { value } = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', maxDepth: 3 },
+    padded,
+    awkwardNumber,
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(key, tie('value'), { maxKeys: 3 }),
+  ),
+}));
+const extras = fc.dictionary(key, value, { maxKeys: 4 });
+
+interface Case {
+  readonly path: string;
+  readonly text: string;
+  readonly async: boolean;
+  /** The body the worker must get, per the wire contract, from the client's parsed JSON. */
+  readonly expected: (sent: any) => unknown;
+}
+
+const crawlCase = fc
+  .tuple(extras, paddedUrl(fc.webUrl({ withQueryParameters: true, withFragments: true })), fc.boolean())
+  .map(([fields, url, async]): Case => ({ path: '/api/crawl', text: JSON.stringify({ ...fields, url }), async, expected: (sent) => sent }));
+const pingCase = extras.map((fields): Case => ({ path: '/api/crawl/ping', text: JSON.stringify(fields), async: true, expected: (sent) => ({ type: 'ping', ...sent }) }));
+const recipeCase = fc.tuple(extras, nonBlank).map(([fields, recipe_text]): Case => ({
+  path: '/api/ai/recipe',
+  text: JSON.stringify({ ...fields, recipe_text }),
+  async: false,
+  expected: (sent) => ({ type: 'recipe_analysis', recipe_text: sent.recipe_text }),
+}));
+const s3Url = fc.tuple(fc.domain(), anyText).map(([bucket, name]) => `s3://${bucket}/${encodeURIComponent(name)}`);
+const imageCase = fc.tuple(paddedUrl(fc.oneof(fc.webUrl(), s3Url)), fc.option(padded, { nil: undefined })).map(([s3_url, description]): Case => ({
+  path: '/api/ai/image',
+  text: JSON.stringify(description === undefined ? { s3_url } : { description, s3_url }),
+  async: false,
+  expected: (sent) => ({ type: 'image_analysis', s3_url: sent.s3_url, ...(sent.description === undefined ? {} : { description: sent.description }) }),
+}));
+
+describe('payload fidelity: the worker gets every field exactly as the client sent it', () => {
+  const url = inject('amqpUrl');
+  const queues = uniqueQueues('fidelity');
+  let relay: RunningRelay;
+  let workers: ScriptedWorker[] = [];
+
+  beforeAll(async () => {
+    relay = await startRelay({ amqpUrl: url, env: { ...queues, CRAWL_TIMEOUT_MS: '5000', AI_TIMEOUT_MS: '5000' } });
+    workers = await Promise.all(
+      [queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!, queues.AI_QUEUE_NAME!, queues.AI_IMAGE_QUEUE_NAME!].map((q) => startScriptedWorker(url, q)),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await relay?.stop();
+    await deleteQueues(url, [...Object.values(queues), relay.config.queues.reply]);
+  });
+
+  const receivedBy = async (correlationId: string): Promise<ConsumeMessage> => {
+    let found: ConsumeMessage | undefined;
+    await waitFor(
+      () => (found = workers.flatMap((w) => w.received).find((m) => m.properties.correlationId === correlationId)) !== undefined,
+      5_000,
+      `the worker to receive ${correlationId}`,
+    );
+    return found!;
+  };
+
+  const check = async (c: Case) => {
+    const res = await postJson(relay.baseUrl, c.path, c.text, c.async ? { prefer: 'respond-async' } : {});
+    expect(res.status, res.text).toBe(c.async ? 202 : 200);
+    const message = await receivedBy(res.headers.get('x-correlation-id')!);
+    // JSON-equal, string by string: -0 travels as 0, 1e21 as 1e+21; every string exactly as sent.
+    const expected = JSON.stringify(c.expected(JSON.parse(c.text)));
+    expect(message.content.toString('utf8')).toBe(expected);
+  };
+
+  it.each([
+    ['crawl', crawlCase],
+    ['ping', pingCase],
+    ['recipe', recipeCase],
+    ['image', imageCase],
+  ] as const)('%s', async (_route, cases) => {
+    await fc.assert(fc.asyncProperty(cases, check), { numRuns: RUNS_PER_ROUTE });
+  }, 60_000);
+
+  it('passes a recipe text with whitespace at both ends through untrimmed, and still refuses a blank one', async () => {
+    await check({ path: '/api/ai/recipe', text: JSON.stringify({ recipe_text: '  two eggs\n' }), async: false, expected: (sent) => ({ type: 'recipe_analysis', ...sent }) });
+    for (const blankText of ['', ' ', '\n\t', '\u00a0']) {
+      const res = await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: blankText });
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('INVALID_REQUEST');
+    }
+  });
+
+  it('passes an own "__proto__" field of a crawl through', async () => {
+    await check({ path: '/api/crawl', text: '{"url":"https://example.com/","__proto__":{"x":1}}', async: false, expected: (sent) => sent });
+  });
+});

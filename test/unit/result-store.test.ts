@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ResultStore } from '../../src/actors/results.ts';
+import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
+
+function deferred() {
+  let resolve!: (o: RequestOutcome) => void;
+  const promise = new Promise<RequestOutcome>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const settled = () => new Promise((r) => setImmediate(r));
+
+describe('the async result store', () => {
+  it('forgets the oldest finished result first once more than the bound are finished', async () => {
+    const store = new ResultStore(60_000, 2);
+    const requests = ['a', 'b', 'c', 'd'].map((id) => {
+      const d = deferred();
+      store.accept(id, d.promise);
+      return { id, ...d };
+    });
+    // Finished in the order b, a, d: b is the oldest finished one.
+    for (const id of ['b', 'a', 'd']) requests.find((r) => r.id === id)!.resolve({ ok: true, reply: id });
+    await settled();
+    expect(store.get('b')).toBeUndefined();
+    expect(store.get('a')).toEqual({ status: 'done', result: 'a' });
+    expect(store.get('d')).toEqual({ status: 'done', result: 'd' });
+    expect(store.get('c')).toEqual({ status: 'pending' });
+  });
+
+  it('never forgets a pending result, however many are pending', async () => {
+    const store = new ResultStore(60_000, 1);
+    for (let i = 0; i < 100; i++) store.accept(`p${i}`, new Promise(() => {}));
+    const done = deferred();
+    store.accept('f1', done.promise);
+    done.resolve({ ok: false, code: 'TIMEOUT', message: 'late' });
+    const other = deferred();
+    store.accept('f2', other.promise);
+    other.resolve({ ok: true, reply: 1 });
+    await settled();
+    for (let i = 0; i < 100; i++) expect(store.get(`p${i}`)).toEqual({ status: 'pending' });
+    expect(store.get('f1')).toBeUndefined();
+    expect(store.get('f2')).toEqual({ status: 'done', result: 1 });
+    expect(store.size).toBe(101);
+  });
+
+  it('still forgets a finished result after its time to live', async () => {
+    const store = new ResultStore(20, 10);
+    store.accept('x', Promise.resolve({ ok: true, reply: 'x' }));
+    await settled();
+    expect(store.get('x')).toEqual({ status: 'done', result: 'x' });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(store.get('x')).toBeUndefined();
+  });
+});
