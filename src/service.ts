@@ -36,6 +36,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
   const metrics = new RelayMetrics({ collectDefault: options.processMetrics ?? true });
   const relay = new Relay({ config, logger, metrics, ...(inspection.inspect ? { inspect: inspection.inspect } : {}) }).start();
   metrics.outboxSize = () => relay.outbox;
+  inspection.live?.readGauges(() => ({ inFlight: relay.inFlight, outbox: relay.outbox }));
   let draining = false;
   const app = createApp({
     relay,

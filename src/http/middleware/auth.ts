@@ -5,6 +5,8 @@ import type { RelayState } from '../context.ts';
 
 // Case-insensitive, as the routers match paths: /API/crawl must not slip past the check.
 const PROTECTED = /^\/(?:api|metrics|debug)(?:\/|$)/i;
+// The live page holds no data (its event stream does, and stays protected).
+const PUBLIC_PAGE = /^\/debug\/inspector\/?$/i;
 
 function matches(candidate: string, tokens: readonly Buffer[]): boolean {
   const given = Buffer.from(candidate);
@@ -18,7 +20,7 @@ export function bearerAuth(tokens: readonly string[]): Middleware<RelayState> {
   const accepted = tokens.map((t) => Buffer.from(t));
   return async (ctx, next) => {
     const route = ctx.state.route;
-    if (accepted.length > 0 && (PROTECTED.test(ctx.path) || (route !== undefined && PROTECTED.test(route)))) {
+    if (accepted.length > 0 && !PUBLIC_PAGE.test(ctx.path) && (PROTECTED.test(ctx.path) || (route !== undefined && PROTECTED.test(route)))) {
       const header = ctx.get('authorization');
       const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
       if (!token || !matches(token, accepted)) {
