@@ -37,6 +37,7 @@ function render(statechart: StatechartDescription | undefined): string {
 ${statechart ? statechartSvg(statechart) : '<svg id="statechart" data-machine="broker" role="img" aria-label="no statechart"></svg>'}
 <h2>Broker states, last 10 minutes</h2>
 <svg id="timeline" role="img" aria-label="broker states over the last 10 minutes"></svg>
+<div class="ends"><span>−10 min</span><span>now</span></div>
 <div class="legend" id="legend-timeline"></div></section>
 <div class="charts">
 ${chart('rate', 'requests per second by outcome')}

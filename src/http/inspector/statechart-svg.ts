@@ -42,7 +42,7 @@ export function statechartSvg(chart: StatechartDescription): string {
   return (
     `<svg id="statechart" role="img" aria-label="statechart of the broker actor (${escape(chart.root.id)}), current state marked" ` +
     `data-machine="${escape(chart.root.id)}" viewBox="-30 0 ${layout.width + 32} ${layout.height}" width="${layout.width + 32}" height="${layout.height}">` +
-    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>\n` +
+    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>\n` +
     `${states}\n${edges}</svg>`
   );
 }

@@ -3,7 +3,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const WINDOW_MS = 5 * 60 * 1000;
 const W = 400;
 const H = 150;
-const M = { left: 34, right: 6, top: 8, bottom: 16 };
+const M = { left: 40, right: 6, top: 8, bottom: 16 };
 const OUTCOME_COLORS = { ok: '#4c9f50', TIMEOUT: '#f28e2b', BROKER_UNAVAILABLE: '#e15759', WORKER_ERROR: '#b07aa1', BAD_REPLY: '#9c755f', NO_ROUTE: '#76b7b2' };
 const PALETTE = ['#59a14f', '#edc948', '#ff9da7', '#bab0ac', '#4e79a7'];
 
@@ -33,7 +33,7 @@ function frame(svg, now, top, unit) {
   const nodes = [];
   for (const f of [0, 0.5, 1]) {
     nodes.push(el('line', { class: 'grid', x1: M.left, x2: W - M.right, y1: y(top * f), y2: y(top * f) }));
-    nodes.push(el('text', { class: 'axis', x: M.left - 4, y: y(top * f) + 3, 'text-anchor': 'end' }, formatNumber(top * f) + unit));
+    nodes.push(el('text', { class: 'axis', x: M.left - 4, y: y(top * f) + 3, 'text-anchor': 'end' }, formatNumber(top * f)));
   }
   nodes.push(el('text', { class: 'axis', x: M.left, y: H - 3 }, '−5 min'));
   nodes.push(el('text', { class: 'axis', x: W - M.right, y: H - 3, 'text-anchor': 'end' }, 'now'));

@@ -48,6 +48,12 @@ function followStream(url, onMessage, onStatus) {
     controller?.abort();
     wakeUp();
   });
+  window.addEventListener('hashchange', () => {
+    if (!/(?:^#|&)token=/.test(location.hash)) return;
+    takeTokenFromFragment();
+    controller?.abort();
+    wakeUp();
+  });
   const pause = (ms) => new Promise((resolve) => { const t = setTimeout(resolve, ms); wakeUp = () => { clearTimeout(t); resolve(); }; });
   (async () => {
     let delay = 1000;
