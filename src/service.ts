@@ -50,6 +50,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
   metrics.inFlightCount = () => relay.inFlight;
   metrics.inFlightBytes = () => relay.requests.bytes;
   const mintCorrelationId = () => newCorrelationId(config.instanceId);
+  inspection.live?.readGauges(() => ({ inFlight: relay.inFlight, outbox: relay.outbox }));
   let draining = false;
   let shuttingDown = false;
   const app = createApp({

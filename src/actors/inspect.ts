@@ -1,7 +1,9 @@
 import type { InspectionEvent } from 'xstate';
 import type { Logger } from '../log.ts';
 import { requestTracing } from '../telemetry.ts';
+import { brokerMachine } from './broker/broker.machine.ts';
 import { LiveInspectionHub } from './live-inspection.ts';
+import { describeStatechart } from './live-statechart.ts';
 
 export { LiveInspectionHub } from './live-inspection.ts';
 
@@ -46,7 +48,7 @@ export async function createInspection(target: string, logger: Logger, options: 
   const stops: (() => void)[] = [];
   let live: LiveInspectionHub | undefined;
   if (target === 'live') {
-    live = new LiveInspectionHub();
+    live = new LiveInspectionHub({ statechart: describeStatechart(brokerMachine.root) });
     sinks.push(live.observe);
     logger.info('live XState inspector at /debug/inspector');
   } else if (target !== 'off') {

@@ -118,13 +118,13 @@ export function openApiDocument(): Record<string, unknown> {
       '/metrics': get('Prometheus metrics', { '200': { description: 'Prometheus text format', ...text('text/plain') } }, true),
       '/debug/actors': get('The broker actor and every live request actor', { '200': { description: 'Snapshot', ...json(actorsResponse) } }, true),
       '/debug/inspector': get(
-        'Live actor page (XSTATE_INSPECT=live)',
+        'Live actor page (XSTATE_INSPECT=live); holds no data, so it needs no token (its event stream does)',
         { '200': { description: 'Self-contained HTML page', ...text('text/html') }, ...errors(['NOT_FOUND']) },
-        true,
+        false,
       ),
       '/debug/inspector/events': get(
         'Server-sent events feeding the live actor page (XSTATE_INSPECT=live)',
-        { '200': { description: 'history, broker transitions, and a summary per interval', ...text('text/event-stream') }, ...errors(['NOT_FOUND']) },
+        { '200': { description: 'history, broker transitions, and one aggregate per second', ...text('text/event-stream') }, ...errors(['NOT_FOUND']) },
         true,
       ),
       '/openapi.json': get('This document', { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } }, false),

@@ -148,7 +148,8 @@ describe('with API_TOKENS no protected route answers without a token', () => {
   /** A protected path in random letter case, with an optional trailing slash, query or segment. */
   const protectedPath = fc
     .tuple(
-      fc.constantFrom('/api/crawl', '/api/crawl/ping', '/api/ai/recipe', '/api/ai/image', '/api/requests/x.1', '/metrics', '/debug/actors', '/debug/inspector'),
+      // Not the live page itself (it holds no data), but its event stream.
+      fc.constantFrom('/api/crawl', '/api/crawl/ping', '/api/ai/recipe', '/api/ai/image', '/api/requests/x.1', '/metrics', '/debug/actors', '/debug/inspector/events'),
       fc.array(fc.boolean(), { minLength: 32, maxLength: 32 }),
       fc.constantFrom('', '/', '?a=1', '/extra'),
     )

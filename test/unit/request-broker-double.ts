@@ -70,13 +70,13 @@ export interface StartedRequest {
  */
 export function startRequestActor(
   config: Config,
-  options: { correlationId?: string; kind?: RequestKind; body?: Record<string, unknown>; deadlineMs?: number; clock?: DeadlineClock; inspect?: (e: InspectionEvent) => void; traceparent?: string } = {},
+  options: { correlationId?: string; acceptedAt?: number; kind?: RequestKind; body?: Record<string, unknown>; deadlineMs?: number; clock?: DeadlineClock; inspect?: (e: InspectionEvent) => void; traceparent?: string } = {},
 ): StartedRequest {
   const kind = options.kind ?? 'recipe_analysis';
   const broker = brokerDouble();
   const requests = new InFlightRequests(options.clock);
   const correlationId = options.correlationId ?? `unit.${Math.random().toString(36).slice(2)}`;
-  const acceptedAt = (options.clock ?? systemClock).now();
+  const acceptedAt = options.acceptedAt ?? (options.clock ?? systemClock).now();
   const deadlineAt = acceptedAt + (options.deadlineMs ?? 5_000);
   const trace = options.traceparent ? { traceparent: options.traceparent } : undefined;
   const message = requestMessage(config, kind, correlationId, options.body ?? { recipe_text: 'eggs', url: 'https://example.com' }, deadlineAt, trace);

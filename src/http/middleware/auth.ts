@@ -3,6 +3,8 @@ import { RelayError } from '../../errors.ts';
 
 // Case-insensitive, as the routers match paths: /API/crawl must not slip past the check.
 const PROTECTED = /^\/(?:api|metrics|debug)(?:\/|$)/i;
+// The live page holds no data (its event stream does, and stays protected).
+const PUBLIC_PAGE = /^\/debug\/inspector\/?$/i;
 
 function matches(candidate: string, tokens: readonly Buffer[]): boolean {
   const given = Buffer.from(candidate);
@@ -15,7 +17,7 @@ function matches(candidate: string, tokens: readonly Buffer[]): boolean {
 export function bearerCheck(tokens: readonly string[]): (path: string, route: string | undefined, authorization: string) => void {
   const accepted = tokens.map((t) => Buffer.from(t));
   return (path, route, authorization) => {
-    if (accepted.length === 0 || !(PROTECTED.test(path) || (route !== undefined && PROTECTED.test(route)))) return;
+    if (accepted.length === 0 || PUBLIC_PAGE.test(path) || !(PROTECTED.test(path) || (route !== undefined && PROTECTED.test(route)))) return;
     const token = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
     if (!token || !matches(token, accepted)) {
       throw new RelayError('UNAUTHORIZED', 'a valid bearer token is required', { 'WWW-Authenticate': 'Bearer' });

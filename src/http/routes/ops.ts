@@ -5,7 +5,7 @@ import type { RelayPort } from '../../actors/relay.ts';
 import { RelayError } from '../../errors.ts';
 import type { RelayMetrics } from '../../metrics.ts';
 import type { RelayState } from '../context.ts';
-import { inspectorPage } from '../inspector-page.ts';
+import { inspectorPage } from '../inspector/page.ts';
 import { openApiDocument } from '../openapi.ts';
 
 const SSE_BUFFER_LIMIT = 256 * 1024;
@@ -77,7 +77,7 @@ export function opsRouter(deps: OpsDeps): Router<RelayState> {
   router.get('/debug/inspector', (ctx) => {
     if (!live) throw new RelayError('NOT_FOUND', 'the live inspector is off (set XSTATE_INSPECT=live)');
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = inspectorPage();
+    ctx.body = inspectorPage(live.statechart);
   });
 
   let subscribers = 0;
@@ -90,12 +90,11 @@ export function opsRouter(deps: OpsDeps): Router<RelayState> {
     ctx.request.socket.setTimeout(0);
     ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     const stream = new PassThrough();
-    // A client that reads too slowly misses messages instead of growing our buffer: each summary is complete.
+    // A client that reads too slowly misses messages instead of growing our buffer: each second is complete.
     const send = (data: unknown) => {
       if (stream.writableLength < SSE_BUFFER_LIMIT) stream.write(`data: ${JSON.stringify(data)}\n\n`);
     };
-    const actors = relay.actors();
-    send({ kind: 'hello', actors: { broker: actors.broker, requests: actors.requests.slice(0, 20) } });
+    send({ kind: 'hello', broker: relay.actors().broker });
     const unsubscribe = live.subscribe(send);
     ctx.req.on('close', () => {
       subscribers -= 1;

@@ -1,7 +1,9 @@
 /**
  * In-process CPU cost of inspection per request actor (no network, no HTTP): each request actor is
  * created, started, confirmed and answered, with inspection off, with the live page feed and
- * nobody watching, and with one watcher. Prints µs of CPU per request for each mode.
+ * nobody watching, and with one watcher. Prints µs of CPU per request for each mode; then the
+ * feed's own share: the same requests' inspection events recorded once and replayed through the
+ * feed alone (no XState work), nobody watching vs one watcher.
  *
  * Usage: npx tsx test/e2e/support/inspection-overhead.ts [requestsPerRound=20000] [rounds=3]
  */
@@ -48,6 +50,23 @@ for (let round = 0; round < Number(roundsArg); round++) {
   results['noop observer']!.push(run(() => {}));
   results['live, nobody watching']!.push(run(unwatched.observe));
   results['live, one watcher']!.push(run(watched.observe));
+}
+
+/** The feed alone: every inspection event of `count` requests, recorded, then handed to `observe`. */
+const recorded: InspectionEvent[] = [];
+run((e) => void recorded.push(e));
+function replay(observe: (e: InspectionEvent) => void): number {
+  const start = process.cpuUsage();
+  for (const e of recorded) observe(e);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / count;
+}
+results['feed alone, nobody watching'] = [];
+results['feed alone, one watcher'] = [];
+for (let round = 0; round < Number(roundsArg); round++) {
+  results['feed alone, nobody watching']!.push(replay(unwatched.observe));
+  results['feed alone, one watcher']!.push(replay(watched.observe));
+  watched.closeSecond();
 }
 for (const [mode, values] of Object.entries(results)) {
   const sorted = [...values].sort((a, b) => a - b);

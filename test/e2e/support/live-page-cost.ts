@@ -3,15 +3,18 @@
  * echo worker, the load generator (autocannon CLI) and the page's event-stream reader (curl)
  * each in their own, so process.cpuUsage() counts the relay alone.
  *
- * Usage: npx tsx test/e2e/support/live-page-cost.ts [rate=1000] [seconds=20] [amqpUrl]
- * Prints one JSON line per mode: off | live (nobody watching) | live+page (one subscriber).
+ * Usage: node --import tsx test/e2e/support/live-page-cost.ts [rate=1000] [seconds=20] [modes] [amqpUrl]
+ * modes: comma-separated, in order (default off,live,live+page,live,live+page): off | live (page
+ * closed: nobody watching) | live+page (page open: one subscriber). Prints one JSON line per mode.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startRelay, uniqueQueues } from '../../support/relay-harness.ts';
 import { deleteQueues } from '../../support/scripted-worker.ts';
 
-const [rateArg = '1000', secondsArg = '20', url = 'amqp://guest:guest@127.0.0.1:5672'] = process.argv.slice(2);
+type Mode = 'off' | 'live' | 'live+page';
+const [rateArg = '1000', secondsArg = '20', modesArg = 'off,live,live+page,live,live+page', url = 'amqp://guest:guest@127.0.0.1:5672'] = process.argv.slice(2);
+const modes = modesArg.split(',') as Mode[];
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
 
@@ -25,7 +28,7 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-async function measure(mode: 'off' | 'live' | 'live+page') {
+async function measure(mode: Mode) {
   const queues = uniqueQueues('live-page-cost');
   const relay = await startRelay({ amqpUrl: url, env: { ...queues, XSTATE_INSPECT: mode === 'off' ? 'off' : 'live' } });
   const worker: ChildProcess = fork('bench/echo-worker.ts', [url, '256', queues.AI_QUEUE_NAME!], { execArgv: ['--import', 'tsx'], stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
@@ -58,5 +61,5 @@ async function measure(mode: 'off' | 'live' | 'live+page') {
   };
 }
 
-for (const mode of ['off', 'live', 'live+page', 'off', 'live+page'] as const) process.stdout.write(`${JSON.stringify(await measure(mode))}\n`);
+for (const mode of modes) process.stdout.write(`${JSON.stringify(await measure(mode))}\n`);
 process.exit(0);
