@@ -31,6 +31,23 @@ export function composeObservers(sinks: readonly InspectionObserver[]): Inspecti
   };
 }
 
+/**
+ * XState calls inspection observers inside the actor's own step: one that throws would fail the
+ * actor it watches (the broker itself). A failing observer is logged, once, and never propagates.
+ */
+function shielded(observer: InspectionObserver | undefined, logger: Logger): InspectionObserver | undefined {
+  if (!observer) return undefined;
+  let reported = false;
+  return (e) => {
+    try {
+      observer(e);
+    } catch (err) {
+      if (!reported) logger.error({ err }, 'an inspection observer failed; its events are skipped');
+      reported = true;
+    }
+  };
+}
+
 /** Contexts hold actor refs, loggers and buffers: Stately's inspector gets their plain fields only. */
 function plainFields(context: unknown): Record<string, unknown> {
   const plain: Record<string, unknown> = {};
@@ -62,5 +79,5 @@ export async function createInspection(target: string, logger: Logger, options: 
     sinks.push(requestTracing());
     logger.info('OpenTelemetry: one span per request');
   }
-  return { inspect: composeObservers(sinks), live, stop: () => stops.forEach((stop) => stop()) };
+  return { inspect: shielded(composeObservers(sinks), logger), live, stop: () => stops.forEach((stop) => stop()) };
 }

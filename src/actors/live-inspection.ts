@@ -79,7 +79,7 @@ interface SnapshotLike {
 export function requestView(snapshot: unknown): RequestSnapshotView | undefined {
   const s = snapshot as SnapshotLike;
   const c = s.context;
-  if (c === undefined || s.machine !== undefined) return undefined;
+  if (c === undefined || c === null || s.machine !== undefined) return undefined;
   if (typeof c.correlationId !== 'string' || typeof c.kind !== 'string') return undefined;
   const { acceptedAt, deadlineAt } = c;
   const outcome = s.status === 'active' ? null : s.status === 'done' ? (s.output?.ok ? 'ok' : (s.output?.code ?? 'unknown')) : String(s.status);

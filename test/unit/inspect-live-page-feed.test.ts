@@ -167,7 +167,7 @@ describe('the live page feed', () => {
 });
 
 describe('requestView: the one place that knows a request actor\'s snapshot', () => {
-  it('reads today\'s request machine', () => {
+  it('reads a request actor', () => {
     const hub = new LiveInspectionHub();
     const { actor } = startRequest(hub, 'm', 5_000);
     expect(requestView(actor.getSnapshot())).toEqual({
@@ -185,5 +185,7 @@ describe('requestView: the one place that knows a request actor\'s snapshot', ()
   it('ignores the broker and actors without a request context', () => {
     expect(requestView({ status: 'active', value: 'x', machine: { id: 'broker' }, context: { correlationId: 'c', kind: 'k' } })).toBeUndefined();
     expect(requestView({ status: 'active', value: undefined })).toBeUndefined();
+    // The relay's root actor: a context of null.
+    expect(requestView({ status: 'active', value: undefined, context: null })).toBeUndefined();
   });
 });
