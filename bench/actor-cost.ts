@@ -4,7 +4,7 @@ import { brokerMachine } from '../src/actors/broker/broker.machine.ts';
 import type { Delivery } from '../src/actors/broker/messages.ts';
 import { requestMessage } from '../src/actors/request/messages.ts';
 import { type BrokerPort, requestLogic } from '../src/actors/request/request.logic.ts';
-import { loadConfig } from '../src/config/index.ts';
+import { loadConfig } from '../src/config/load-config.ts';
 import { relayReplyRouting, relayTopology } from '../src/actors/topology.ts';
 
 /**

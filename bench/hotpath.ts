@@ -2,7 +2,7 @@ import { newCorrelationId } from '../src/requests/correlation-id.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { Relay } from '../src/actors/relay.ts';
-import { loadConfig } from '../src/config/index.ts';
+import { loadConfig } from '../src/config/load-config.ts';
 import { RelayMetrics } from '../src/metrics.ts';
 import { killAll, killChildrenOnExit, startChild } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import Koa from 'koa';
 import { pino } from 'pino';
 import type { RelayPort } from '../src/actors/relay.ts';
-import { ResultStore } from '../src/actors/results.ts';
+import { ResultStore } from '../src/http/async-results.ts';
 import { createApp } from '../src/http/app.ts';
 import type { RelayState } from '../src/http/context.ts';
 import { apiRouter } from '../src/http/routes/api.ts';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { Relay } from '../src/actors/relay.ts';
 import type { RequestOutcome } from '../src/actors/request/outcome.ts';
-import { loadConfig } from '../src/config/index.ts';
+import { loadConfig } from '../src/config/load-config.ts';
 import { killAll, killChildrenOnExit, startChild } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { redactUrl } from './config/index.ts';
+import { redactUrl } from './config/load-config.ts';
 import { type DemoBroker, NOTHING_TO_RUN, planBroker, startContainer, startPrivateNode, systemProbes } from './demo/broker.ts';
-import { loadConfigOrExit } from './lifecycle.ts';
+import { loadConfigOrExit } from './process-lifecycle.ts';
 import { createLogger, flushLogsBeforeExit } from './log.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { redactUrl } from './config/index.ts';
-import { loadConfigOrExit, whenParentExits } from './lifecycle.ts';
+import { redactUrl } from './config/load-config.ts';
+import { loadConfigOrExit, whenParentExits } from './process-lifecycle.ts';
 import { createLogger, flushLogsBeforeExit } from './log.ts';
 import { startRelayService } from './service.ts';
 

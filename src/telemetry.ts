@@ -1,8 +1,8 @@
 import { context as otelContext, type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { InspectionEvent } from 'xstate';
 import { isRequestActor } from './actors/request/request.logic.ts';
+import { parseTraceparent } from './trace-context.ts';
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 interface RequestSnapshotLike {
   readonly status: string;
@@ -16,9 +16,9 @@ interface RequestSnapshotLike {
 
 /** The trace the relay passed on to the worker (its `traceparent` header) as the span's parent. */
 function parentOf(headers: Readonly<Record<string, unknown>> | undefined): Context {
-  const match = typeof headers?.traceparent === 'string' ? TRACEPARENT.exec(headers.traceparent) : null;
-  if (!match) return otelContext.active();
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId: match[1]!, spanId: match[2]!, traceFlags: Number.parseInt(match[3]!, 16), isRemote: true });
+  const parent = parseTraceparent(typeof headers?.traceparent === 'string' ? headers.traceparent : undefined);
+  if (!parent) return otelContext.active();
+  return trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: Number.parseInt(parent.flags, 16), isRemote: true });
 }
 
 /** Span events named for what happened to the request, from the event that moved its actor. */

@@ -175,7 +175,7 @@ export class LiveInspectionHub {
 
   readonly observe = (e: InspectionEvent): void => {
     if (e.type !== '@xstate.snapshot') return;
-    const snapshot = e.snapshot as unknown as SnapshotLike;
+    const snapshot = e.snapshot as SnapshotLike;
     if (snapshot.machine?.id === 'broker') return this.observeBroker(snapshot);
     if (this.listeners.size === 0) return;
     const view = requestView(snapshot);

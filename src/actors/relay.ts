@@ -1,5 +1,5 @@
 import { type Actor, type AnyActorLogic, createActor, fromTransition, type InspectionEvent, type Observer, toPromise } from 'xstate';
-import type { Config } from '../config/index.ts';
+import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import { REQUEST_KINDS, type RequestKind } from '../requests/kinds.ts';

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.ts';
+import type { Config } from '../config/load-config.ts';
 import type { Service } from '../requests/kinds.ts';
 import type { ChannelSpec, QueueSpec, Topology } from './broker/messages.ts';
 import type { ReplyRouting } from './broker/routing.ts';

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import Koa from 'koa';
 import type { LiveInspectionHub } from '../actors/inspect.ts';
 import type { RelayPort } from '../actors/relay.ts';
-import type { ResultStore } from '../actors/results.ts';
+import type { ResultStore } from './async-results.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { RelayState } from './context.ts';

@@ -20,7 +20,8 @@ export class RouteTable {
 
   constructor(private readonly routers: readonly Router<RelayState>[]) {
     for (const router of routers) {
-      for (const layer of router.stack as unknown as RouteLayer[]) {
+      const layers: readonly RouteLayer[] = router.stack;
+      for (const layer of layers) {
         if (layer.methods.length === 0) continue;
         if (layer.paramNames.length === 0 && typeof layer.path === 'string') {
           if (!this.exact.has(layer.path.toLowerCase())) this.exact.set(layer.path.toLowerCase(), layer.path);

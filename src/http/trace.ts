@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
+import { parseTraceparent } from '../trace-context.ts';
 
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 export interface TraceContext {
   readonly traceId: string;
@@ -24,11 +24,10 @@ function randomHex(bytes: number): string {
 
 /** W3C trace context: continue a valid incoming `traceparent`, or start a new trace. */
 export function continueTrace(traceparent: string | undefined, tracestate: string | undefined): TraceContext {
-  const match = traceparent ? TRACEPARENT.exec(traceparent.trim().toLowerCase()) : null;
-  const valid = match && match[1] !== 'ff' && !/^0+$/.test(match[2]!) && !/^0+$/.test(match[3]!);
+  const parent = parseTraceparent(traceparent);
   const spanId = randomHex(8);
-  if (!valid) return { traceId: randomHex(16), spanId, flags: '01' };
-  return { traceId: match[2]!, spanId, flags: match[4]!, ...(tracestate ? { tracestate } : {}) };
+  if (!parent) return { traceId: randomHex(16), spanId, flags: '01' };
+  return { traceId: parent.traceId, spanId, flags: parent.flags, ...(tracestate ? { tracestate } : {}) };
 }
 
 export function formatTraceparent(trace: TraceContext): string {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Config } from '../config/index.ts';
+import type { Config } from '../config/load-config.ts';
 import { crawlBody, imageBody, pingBody, recipeBody } from './body-schemas.ts';
 
 /** Which back-end service a kind goes to: it decides the queue family, the reply path and the channel. */

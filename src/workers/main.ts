@@ -1,4 +1,4 @@
-import { loadConfigOrExit, whenParentExits } from '../lifecycle.ts';
+import { loadConfigOrExit, whenParentExits } from '../process-lifecycle.ts';
 import { createLogger, flushLogsBeforeExit } from '../log.ts';
 import { requestQueue } from '../actors/topology.ts';
 import { aiHandler } from './ai.ts';

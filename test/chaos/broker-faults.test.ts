@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Relay } from '../../src/actors/relay.ts';
-import { loadConfig } from '../../src/config/index.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { aiHandler } from '../../src/workers/ai.ts';
 import { startWorker } from '../../src/workers/runtime.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';

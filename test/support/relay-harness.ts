@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import type { Inspection } from '../../src/actors/inspect.ts';
 import type { Relay } from '../../src/actors/relay.ts';
-import { type Config, loadConfig } from '../../src/config/index.ts';
+import { type Config, loadConfig } from '../../src/config/load-config.ts';
 import type { Logger } from '../../src/log.ts';
 import type { RelayMetrics } from '../../src/metrics.ts';
 import { startRelayService } from '../../src/service.ts';

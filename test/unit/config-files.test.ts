@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { generateCertificates, type TestCertificates } from '../support/certificates.ts';
 
 function problemsOf(env: Record<string, string>): readonly string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, loadConfig, redactUrl } from '../../src/config/index.ts';
+import { ConfigError, DEFAULTS, loadConfig, redactUrl } from '../../src/config/load-config.ts';
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResultStore } from '../../src/actors/results.ts';
+import { ResultStore } from '../../src/http/async-results.ts';
 import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
 
 const json = { 'content-type': 'application/json' };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
 
 describe('metrics and debug endpoints switched off', () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { brokerMachine } from '../../src/actors/broker/broker.machine.ts';
 import type { SessionEvent } from '../../src/actors/broker/session-events.ts';
 import { type LiveMessage, LiveInspectionHub, requestView } from '../../src/actors/live-inspection.ts';
-import { loadConfig } from '../../src/config/index.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { startRequestActor } from './request-broker-double.ts';
 
 const config = loadConfig({ RELAY_INSTANCE_ID: 'unit' });

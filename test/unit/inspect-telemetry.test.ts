@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { requestTracing } from '../../src/telemetry.ts';
 import { MemoryTracerProvider } from './inspect-memory-tracer.ts';
 import { startRequestActor } from './request-broker-double.ts';

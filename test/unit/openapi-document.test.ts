@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import type { RelayPort } from '../../src/actors/relay.ts';
-import { ResultStore } from '../../src/actors/results.ts';
+import { ResultStore } from '../../src/http/async-results.ts';
 import { openApiDocument } from '../../src/http/openapi.ts';
 import { apiRouter } from '../../src/http/routes/api.ts';
 import { opsRouter } from '../../src/http/routes/ops.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { loadConfig } from '../../src/config/index.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
 import type { RequestKind } from '../../src/requests/kinds.ts';
 import { startRequestActor } from './request-broker-double.ts';
 

@@ -4,7 +4,7 @@ import type { Delivery } from '../../src/actors/broker/messages.ts';
 import { type DeadlineClock, InFlightRequests, type RequestActor, systemClock } from '../../src/actors/in-flight.ts';
 import { requestMessage } from '../../src/actors/request/messages.ts';
 import { type BrokerPort, requestLogic } from '../../src/actors/request/request.logic.ts';
-import type { Config } from '../../src/config/index.ts';
+import type { Config } from '../../src/config/load-config.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../src/requests/kinds.ts';
 
 export interface BrokerDouble {

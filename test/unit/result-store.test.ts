@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResultStore } from '../../src/actors/results.ts';
+import { ResultStore } from '../../src/http/async-results.ts';
 import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
 
 function deferred() {

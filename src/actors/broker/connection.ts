@@ -36,7 +36,8 @@ interface ConnectionInternals {
 }
 
 export function internalsOf(model: ChannelModel): ConnectionInternals {
-  return model.connection as unknown as ConnectionInternals;
+  const connection: object = model.connection;
+  return connection as ConnectionInternals;
 }
 
 /**

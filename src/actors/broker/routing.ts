@@ -1,4 +1,4 @@
-import { replyQueueName } from '../../config/index.ts';
+import { replyQueueName } from '../../config/load-config.ts';
 import { ownerOf } from '../../requests/correlation-id.ts';
 import type { Delivery, OutboundMessage } from './messages.ts';
 import type { DropReason, PendingEntry, PendingMessages } from './pending.ts';

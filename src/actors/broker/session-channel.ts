@@ -7,6 +7,12 @@ import type { ChannelSpec, OutboundMessage } from './messages.ts';
 import type { SessionEvent } from './session-events.ts';
 
 const REOPEN_DELAY_MS = 100;
+
+/** A returned message carries the broker's reason among its fields (amqplib's types leave it out). */
+function replyTextOf(msg: Message): string {
+  const text: unknown = Reflect.get(msg.fields, 'replyText');
+  return typeof text === 'string' ? text : 'unroutable';
+}
 /**
  * RabbitMQ 3.10: a channel that published to a quorum queue while the queue had no leader (its
  * node just died) goes on nacking every later publish to that queue, while a new channel is acked.
@@ -64,7 +70,7 @@ export class SessionChannel {
     });
     ch.on('return', (msg: Message) => {
       const id = msg.properties.messageId as string | undefined;
-      if (id) host.sendBack({ type: 'amqp.returned', id, replyText: (msg.fields as unknown as { replyText?: string }).replyText ?? 'unroutable' });
+      if (id) host.sendBack({ type: 'amqp.returned', id, replyText: replyTextOf(msg) });
     });
     ch.on('close', () => this.closedByBroker(ch));
     await ch.prefetch(spec.prefetch);

@@ -1,4 +1,4 @@
-import type { Config } from '../../config/index.ts';
+import type { Config } from '../../config/load-config.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../requests/kinds.ts';
 import type { OutboundMessage } from '../broker/messages.ts';
 import { channelOf } from '../topology.ts';

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { RelayPort } from '../../actors/relay.ts';
-import type { ResultStore } from '../../actors/results.ts';
+import type { ResultStore } from '../async-results.ts';
 import { RelayError } from '../../errors.ts';
 import { KIND_NAMES, REQUEST_KINDS, type KindSpec, type RequestKind } from '../../requests/kinds.ts';
 import { readJsonBody } from '../body.ts';

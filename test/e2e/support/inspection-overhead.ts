@@ -12,7 +12,7 @@ import type { Delivery } from '../../../src/actors/broker/messages.ts';
 import { LiveInspectionHub } from '../../../src/actors/live-inspection.ts';
 import { requestMessage } from '../../../src/actors/request/messages.ts';
 import { type BrokerPort, requestLogic } from '../../../src/actors/request/request.logic.ts';
-import { loadConfig } from '../../../src/config/index.ts';
+import { loadConfig } from '../../../src/config/load-config.ts';
 
 const [countArg = '20000', roundsArg = '3'] = process.argv.slice(2);
 const count = Number(countArg);

@@ -1,4 +1,4 @@
-import type { RequestOutcome } from './request/outcome.ts';
+import type { RequestOutcome } from '../actors/request/outcome.ts';
 
 export type AsyncResult =
   | { readonly status: 'pending' }

@@ -1,4 +1,4 @@
-import { type Config, ConfigError, loadConfig } from './config/index.ts';
+import { type Config, ConfigError, loadConfig } from './config/load-config.ts';
 
 /** The configuration, or exit code 2 with one message naming every bad variable. */
 export function loadConfigOrExit(program: string): Config {
