@@ -18,7 +18,18 @@ describe('choosing the inspection observer', () => {
   it('feeds the live page with XSTATE_INSPECT=live', async () => {
     const inspection = await createInspection('live', logger);
     expect(inspection.live).toBeDefined();
-    expect(inspection.inspect).toBe(inspection.live!.observe);
+    const messages: unknown[] = [];
+    const unsubscribe = inspection.live!.subscribe((m) => messages.push(m));
+    const snapshot = { status: 'active', value: { online: 'connected' }, machine: { id: 'broker' }, context: { reconnects: 0, lastError: null } };
+    inspection.inspect!({ type: '@xstate.snapshot', snapshot, event: { type: 'amqp.ready' }, actorRef: { sessionId: 'x:1' }, rootId: 'x:0' } as never);
+    unsubscribe();
+    expect(messages).toContainEqual(expect.objectContaining({ kind: 'broker', state: 'connected' }));
+  });
+
+  it('never lets a failing observer fail the actor it watches', async () => {
+    const inspection = await createInspection('live', logger);
+    const broken = { type: '@xstate.snapshot', get snapshot(): never { throw new Error('broken snapshot'); }, actorRef: { sessionId: 'x:2' }, rootId: 'x:0' };
+    expect(() => inspection.inspect!(broken as never)).not.toThrow();
   });
 
   it('observes for tracing alone with OTEL_ENABLED=true and the inspector off', async () => {
