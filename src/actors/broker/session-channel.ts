@@ -45,7 +45,12 @@ export class SessionChannel {
   private opened = 0;
   /** The reason the broker gave when it closed the channel, for the log and the channelReset event. */
   private lastError: string | undefined;
-  /** Set when channel.publish returned false: later publishes wait here, in order, for 'drain'. */
+  /**
+   * Set when channel.publish returned false: later publishes wait here, in order, for 'drain'.
+   * Bounded without a limit of its own: each message in it is an admitted request (at most
+   * MAX_IN_FLIGHT_REQUESTS and MAX_IN_FLIGHT_BYTES) or a reply/forward of an unacknowledged
+   * delivery (at most the channel's prefetch).
+   */
   private held: OutboundMessage[] | undefined;
   private nacksInARow = 0;
 
