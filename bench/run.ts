@@ -1,3 +1,4 @@
+import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -92,17 +93,6 @@ async function checkReplies(target: Target, endpoint: EndpointName, count: numbe
   if (wrong.length > 0) {
     const w = wrong[0]!;
     throw new Error(`${target.name} ${path}: ${wrong.length}/${count} replies do not match their request (first: ${w.status} ${w.text.slice(0, 200)})`);
-  }
-}
-
-async function deleteQueues(queues: readonly string[]): Promise<void> {
-  const connection = await amqp.connect(amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    channel.on('error', () => {});
-    for (const q of queues) await channel.deleteQueue(q).catch(() => {});
-  } finally {
-    await connection.close().catch(() => {});
   }
 }
 
@@ -226,7 +216,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, `${name}.md`), markdown);
   }
   killAll();
-  await deleteQueues(allQueues).catch((err: unknown) => process.stderr.write(`could not delete bench queues: ${String(err)}\n`));
+  await deleteQueues(amqpUrl, allQueues).catch((err: unknown) => process.stderr.write(`could not delete bench queues: ${String(err)}\n`));
 }
 
 await main();

@@ -1,3 +1,4 @@
+import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -170,17 +171,6 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
   }
 }
 
-async function deleteQueues(queues: readonly string[]): Promise<void> {
-  const connection = await amqp.connect(amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    channel.on('error', () => {});
-    for (const q of queues) await channel.deleteQueue(q).catch(() => {});
-  } finally {
-    await connection.close().catch(() => {});
-  }
-}
-
 async function main(): Promise<void> {
   killChildrenOnExit();
   const tag = randomBytes(3).toString('hex');
@@ -332,7 +322,7 @@ async function main(): Promise<void> {
     process.stdout.write(`every outcome: ${args.out}\n`);
   }
   killAll();
-  await deleteQueues([...Object.values(queues), `amqp-relay.reply.${instanceId}`]);
+  await deleteQueues(amqpUrl, [...Object.values(queues), `amqp-relay.reply.${instanceId}`]);
   process.exit(lost === 0 && hung === 0 ? 0 : 1);
 }
 
