@@ -4,7 +4,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import amqp from 'amqplib';
 import { load, type LoadResult } from './load.ts';
 import { type Child, cpuSeconds, killAll, killChildrenOnExit, processTree, rssMb, startChild } from './processes.ts';
 import { renderMarkdown, summarize } from './report.ts';

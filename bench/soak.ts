@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import amqp from 'amqplib';
 import { freePort } from '../test/support/ports.ts';
 import { killAll, killChildrenOnExit, processTree, rssMb, startChild } from './processes.ts';
 
