@@ -22,7 +22,7 @@ const tag = randomBytes(3).toString('hex');
 const queue = `amqp-relay-inflight.${tag}.recipe`;
 const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/holding-worker.ts', '--serve', amqpUrl, queue], process.env, 'holding worker');
 await worker.waitForLine(/^ready$/, 20_000);
-const config = loadConfig({ RABBITMQ_URL: amqpUrl, AI_QUEUE_NAME: queue, RABBITMQ_CRAWLING_REQUEST_QUEUE: `${queue}.crawl`, RABBITMQ_CRAWLING_RESPONSE_QUEUE: `${queue}.crawl.response`, MAX_BUFFERED_REQUESTS: '100000' });
+const config = loadConfig({ RABBITMQ_URL: amqpUrl, AI_QUEUE_NAME: queue, RABBITMQ_CRAWLING_REQUEST_QUEUE: `${queue}.crawl`, RABBITMQ_CRAWLING_RESPONSE_QUEUE: `${queue}.crawl.response`, MAX_BUFFERED_REQUESTS: '100000', MAX_IN_FLIGHT_REQUESTS: '100000' });
 const relay = new Relay({ config, logger: pino({ level: 'warn' }) }).start();
 
 async function until(what: string, timeoutMs: number, check: () => boolean): Promise<void> {

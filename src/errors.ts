@@ -19,7 +19,7 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Codes a request actor can end with (the rest are decided by the HTTP layer). */
-export type RequestErrorCode = Extract<ErrorCode, 'TIMEOUT' | 'BROKER_UNAVAILABLE' | 'WORKER_ERROR' | 'BAD_REPLY' | 'NO_ROUTE' | 'SHUTTING_DOWN' | 'OVERLOADED' | 'INTERNAL'>;
+export type RequestErrorCode = Extract<ErrorCode, 'TIMEOUT' | 'BROKER_UNAVAILABLE' | 'WORKER_ERROR' | 'BAD_REPLY' | 'NO_ROUTE' | 'SHUTTING_DOWN' | 'INTERNAL'>;
 
 export class RelayError extends Error {
   readonly status: number;

@@ -1,5 +1,6 @@
 import { type Actor, type AnyActorLogic, createActor, fromTransition, type InspectionEvent, type Observer, toPromise } from 'xstate';
 import type { Config } from '../config/load-config.ts';
+import { RelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import { REQUEST_KINDS, type RequestKind } from '../requests/kinds.ts';
@@ -36,7 +37,10 @@ export interface ActorsSnapshot {
 
 /** What the HTTP layer needs from the actor system, and nothing about AMQP. */
 export interface RelayPort {
-  /** Runs one request to its outcome; never rejects. */
+  /**
+   * Runs one request to its outcome; the promise never rejects. Throws RelayError OVERLOADED at
+   * once, before anything is created, when admission control refuses it.
+   */
   submit(spec: RequestSpec): Promise<RequestOutcome>;
   readiness(): Readiness;
   actors(): ActorsSnapshot;
@@ -110,8 +114,7 @@ export class Relay implements RelayPort {
     const kindDeadline = REQUEST_KINDS[kind].deadlineMs(config.timeouts);
     const deadlineAt = acceptedAt + Math.min(spec.timeoutMs ?? kindDeadline, kindDeadline);
     const message = requestMessage(config, kind, correlationId, spec.body, deadlineAt, spec.trace);
-    const refusal = this.admission(message.content.length);
-    if (refusal) return Promise.resolve(refusal);
+    this.admit(message.content.length);
     const actor = createActor(requestLogic, {
       parent: this.root,
       input: { correlationId, kind, message, broker: this.batcher, acceptedAt, deadlineAt, replyOptional: REQUEST_KINDS[kind].replyOptional },
@@ -132,16 +135,15 @@ export class Relay implements RelayPort {
     return outcome;
   }
 
-  /** OVERLOADED when one more request would pass MAX_IN_FLIGHT_REQUESTS or MAX_IN_FLIGHT_BYTES. */
-  private admission(bytes: number): RequestOutcome | undefined {
+  /** Throws OVERLOADED when one more request would pass MAX_IN_FLIGHT_REQUESTS or MAX_IN_FLIGHT_BYTES. */
+  private admit(bytes: number): void {
     const { maxInFlightRequests, maxInFlightBytes } = this.deps.config.admission;
     if (this.requests.size >= maxInFlightRequests) {
-      return { ok: false, code: 'OVERLOADED', message: `${maxInFlightRequests} requests are in flight already; try again later` };
+      throw new RelayError('OVERLOADED', `${maxInFlightRequests} requests are in flight already; try again later`);
     }
     if (this.requests.bytes + bytes > maxInFlightBytes) {
-      return { ok: false, code: 'OVERLOADED', message: `the requests in flight hold ${maxInFlightBytes} bytes already; try again later` };
+      throw new RelayError('OVERLOADED', `the requests in flight hold ${maxInFlightBytes} bytes already; try again later`);
     }
-    return undefined;
   }
 
   readiness(): Readiness {

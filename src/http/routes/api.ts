@@ -4,7 +4,6 @@ import type { ResultStore } from '../async-results.ts';
 import { RelayError } from '../../errors.ts';
 import { KIND_NAMES, REQUEST_KINDS, type KindSpec, type RequestKind } from '../../requests/kinds.ts';
 import { readJsonBody } from '../body.ts';
-import { refusedAtOnce } from '../refused-at-once.ts';
 import type { RelayContext, RelayState } from '../context.ts';
 import { continueTrace, formatTraceparent } from '../trace.ts';
 
@@ -72,11 +71,8 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
     ctx.body = JSON.stringify(outcome.reply);
   };
 
-  const accept = async (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
+  const accept = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
     const outcome = submit(ctx, kind, body);
-    // The contract: beyond the admission limits, async requests too are answered 503 OVERLOADED at once.
-    const refusal = await refusedAtOnce(outcome);
-    if (refusal) throw new RelayError(refusal.code, refusal.message);
     const { correlationId } = ctx.state;
     results.accept(correlationId, outcome);
     ctx.status = 202;
@@ -90,7 +86,7 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
       const raw = await readJsonBody(ctx, maxBodyBytes, { optional: spec.bodyOptional });
       const body = raw === undefined ? {} : validate(spec, raw);
       const async = spec.answer === 'accept' || (spec.answer === 'replyUnlessPreferAsync' && prefersAsync(ctx.get('prefer')));
-      if (async) await accept(ctx, kind, body);
+      if (async) accept(ctx, kind, body);
       else await answer(ctx, kind, body);
     });
   }
