@@ -28,12 +28,12 @@ export interface Child {
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<void>;
 }
 
-export function startChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv, label: string): Child {
+export function startChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv, label: string, cwd?: string): Child {
   if (!watchdog) {
     watchdog = spawn(process.execPath, ['-e', WATCHDOG], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     watchdog.unref();
   }
-  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   if (child.pid === undefined) throw new Error(`${label} did not start`);
   started.push(child);
   watchdog.stdin?.write(`${child.pid}\n`);

@@ -1,14 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
  * `npm run demo`: the relay and the reference workers, as two processes, against the broker in
  * RABBITMQ_URL (default: the local one). Ctrl-C stops both.
  */
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const children: ChildProcess[] = [here('./workers/main.ts'), here('./main.ts')].map((entry) =>
+const self = fileURLToPath(import.meta.url);
+// Beside this file, with its extension: dist/*.js when built, src/*.ts under tsx (execArgv carries its loader).
+const sibling = (name: string) => fileURLToPath(new URL(`./${name}${extname(self)}`, import.meta.url));
+const children: ChildProcess[] = [sibling('workers/main'), sibling('main')].map((entry) =>
   // Own process groups: a Ctrl-C reaches each child once, through stopAll, not twice.
-  spawn(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit', env: process.env, detached: true }),
+  spawn(process.execPath, [...process.execArgv, entry], { stdio: 'inherit', env: process.env, detached: true }),
 );
 
 let exiting = false;
