@@ -34,8 +34,8 @@ const plan = {
 };
 
 export const ENDPOINTS = {
-  recipe: { path: '/api/ai/recipe', body: (token: string) => ({ recipe_text: token }), tokenOf: (reply: any) => reply?.recipe_text },
-  crawl: { path: '/api/crawl', body: (token: string) => ({ url: `https://example.com/${token}` }), tokenOf: (reply: any) => reply?.url?.slice(20) },
+  recipe: { path: '/api/ai/recipe', body: (token: string) => ({ recipe_text: token }), tokenOf: (reply: { recipe_text?: unknown } | null) => reply?.recipe_text },
+  crawl: { path: '/api/crawl', body: (token: string) => ({ url: `https://example.com/${token}` }), tokenOf: (reply: { url?: string } | null) => reply?.url?.slice(20) },
 } as const;
 export type EndpointName = keyof typeof ENDPOINTS;
 

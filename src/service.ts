@@ -49,7 +49,8 @@ export async function startRelayService(config: Config, logger: Logger, options:
     live: inspection.live,
     isDraining: () => draining,
   });
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  const server = createServer((req, res) => void handle(req, res));
   server.on('clientError', answerClientError(() => relay.newCorrelationId()));
   server.keepAliveTimeout = 65_000;
   server.listen(options.port, options.host);

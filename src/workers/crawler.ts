@@ -8,7 +8,7 @@ export interface CrawlerOptions {
 const TITLE = /<title[^>]*>([\s\S]*?)<\/title>/i;
 
 /** Fetches the page (with a timeout and a size cap) and reports what it found. */
-export async function crawl(url: string, options: CrawlerOptions): Promise<WorkResult> {
+async function crawl(url: string, options: CrawlerOptions): Promise<WorkResult> {
   const started = performance.now();
   let response: Response;
   try {

@@ -25,9 +25,9 @@ describe('the relay process started with npm start', () => {
     });
     started.push(npm);
     let output = '';
-    if (stdout === 'read') npm.stdout!.on('data', (d) => (output += d));
-    else npm.stdout!.pause();
-    npm.stderr!.on('data', (d) => (output += d));
+    if (stdout === 'read') npm.stdout.on('data', (d) => (output += d));
+    else npm.stdout.pause();
+    npm.stderr.on('data', (d) => (output += d));
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.status === 200, 30_000, 'the relay to be ready');
     // The exit code of npm, which exits once the relay has; 'still running' if it has not within 15 s.
