@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const stampFile = '.source-hash';
-const inputs = ['src', 'scripts/build.mjs'];
+const inputs = ['src', 'tsconfig.json', 'scripts/build.mjs'];
 const entryPoints = ['src/main.ts', 'src/workers/main.ts', 'src/demo.ts'];
 
 function filesUnder(path) {
