@@ -33,9 +33,18 @@ const plan = {
   endpoints: option('endpoints')?.split(','),
 };
 
+const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+
 export const ENDPOINTS = {
-  recipe: { path: '/api/ai/recipe', body: (token: string) => ({ recipe_text: token }), tokenOf: (reply: { recipe_text?: unknown } | null) => reply?.recipe_text },
-  crawl: { path: '/api/crawl', body: (token: string) => ({ url: `https://example.com/${token}` }), tokenOf: (reply: { url?: string } | null) => reply?.url?.slice(20) },
+  recipe: { path: '/api/ai/recipe', body: (token: string) => ({ recipe_text: token }), tokenOf: (reply: unknown) => field(reply, 'recipe_text') },
+  crawl: {
+    path: '/api/crawl',
+    body: (token: string) => ({ url: `https://example.com/${token}` }),
+    tokenOf: (reply: unknown) => {
+      const url = field(reply, 'url');
+      return typeof url === 'string' ? url.slice(20) : undefined;
+    },
+  },
 } as const;
 export type EndpointName = keyof typeof ENDPOINTS;
 
