@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -126,7 +127,8 @@ async function main(): Promise<void> {
   };
   const instanceId = `bench-${tag}`;
   const allQueues = [...Object.values(queues).flatMap((x) => Object.values(x)), `amqp-relay.reply.${instanceId}`];
-  const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
+  // The relay as npm start runs it: dist/ (rebuilt if src/ changed), one node process.
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const nodeTs = [process.execPath, '--import', 'tsx'] as const;
   const env = { ...process.env, NODE_ENV: 'production' };
 
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
   const relayPort = await freePort();
   const relayChild = startChild(
     process.execPath,
-    [tsx, 'src/main.ts'],
+    [join(root, 'dist/main.js')],
     {
       ...env,
       RABBITMQ_URL: amqpUrl,
