@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Koa from 'koa';
 import { pino } from 'pino';
 import type { RelayPort } from '../src/actors/relay.ts';
@@ -40,9 +40,10 @@ if (process.argv[2] === '--serve') {
   const results = new ResultStore(60_000);
   partial.use(async (ctx, next) => ((ctx.state.correlationId = newCorrelationId()), (ctx.state.acceptedAt = Date.now()), next()));
   partial.use(apiRouter({ relay, results, maxBodyBytes: 1 << 20, isDraining: () => false }).routes());
+  const serve = (handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => createServer((req, res) => void handle(req, res));
   const server =
     mode.startsWith('router')
-      ? createServer(partial.callback())
+      ? serve(partial.callback())
       : mode === 'node'
       ? createServer((req, res) => {
           const chunks: Buffer[] = [];
@@ -53,7 +54,7 @@ if (process.argv[2] === '--serve') {
             res.end(body);
           });
         })
-      : createServer((mode === 'koa' ? bareKoa : app).callback());
+      : serve((mode === 'koa' ? bareKoa : app).callback());
   process.on('SIGTERM', () => process.exit(0));
   server.listen(Number(process.argv[3]), '127.0.0.1', () => process.stdout.write('ready\n'));
 } else {

@@ -35,7 +35,7 @@ export function load(url: string, body: string, connections: number, seconds: nu
         timeout: 10,
       },
       (err, result) => {
-        if (err) return reject(err);
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         const elapsed = (performance.now() - started) / 1000;
         const sorted = Float64Array.from(latencies).sort();
         resolve({

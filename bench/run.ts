@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,9 +34,18 @@ const plan = {
   endpoints: option('endpoints')?.split(','),
 };
 
+const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+
 export const ENDPOINTS = {
-  recipe: { path: '/api/ai/recipe', body: (token: string) => ({ recipe_text: token }), tokenOf: (reply: any) => reply?.recipe_text },
-  crawl: { path: '/api/crawl', body: (token: string) => ({ url: `https://example.com/${token}` }), tokenOf: (reply: any) => reply?.url?.slice(20) },
+  recipe: { path: '/api/ai/recipe', body: (token: string) => ({ recipe_text: token }), tokenOf: (reply: unknown) => field(reply, 'recipe_text') },
+  crawl: {
+    path: '/api/crawl',
+    body: (token: string) => ({ url: `https://example.com/${token}` }),
+    tokenOf: (reply: unknown) => {
+      const url = field(reply, 'url');
+      return typeof url === 'string' ? url.slice(20) : undefined;
+    },
+  },
 } as const;
 export type EndpointName = keyof typeof ENDPOINTS;
 
@@ -106,7 +116,8 @@ async function main(): Promise<void> {
   };
   const instanceId = `bench-${tag}`;
   const allQueues = [...Object.values(queues).flatMap((x) => Object.values(x)), `amqp-relay.reply.${instanceId}`];
-  const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
+  // The relay as npm start runs it: dist/ (rebuilt if src/ changed), one node process.
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const nodeTs = [process.execPath, '--import', 'tsx'] as const;
   const env = { ...process.env, NODE_ENV: 'production' };
 
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
   const relayPort = await freePort();
   const relayChild = startChild(
     process.execPath,
-    [tsx, 'src/main.ts'],
+    [join(root, 'dist/main.js')],
     {
       ...env,
       RABBITMQ_URL: amqpUrl,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redactUrl } from './config/load-config.ts';
 import { type DemoBroker, NOTHING_TO_RUN, planBroker, startContainer, startPrivateNode, systemProbes } from './demo/broker.ts';
@@ -11,7 +12,9 @@ import { createLogger, flushLogsBeforeExit } from './log.ts';
  * the demo starts a broker of its own — a private RabbitMQ node, else a container — and stops it
  * after the relay and workers on Ctrl-C.
  */
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const self = fileURLToPath(import.meta.url);
+// Beside this file, with its extension: dist/*.js when built, src/*.ts under tsx (execArgv carries its loader).
+const sibling = (name: string) => fileURLToPath(new URL(`./${name}${extname(self)}`, import.meta.url));
 const config = loadConfigOrExit('amqp-relay demo');
 const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, service: 'amqp-relay-demo' });
 
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
   if (broker.url) logger.info({ source: broker.source, url: redactUrl(broker.url) }, 'demo broker ready');
 
   const env = childEnv(broker.url);
-  children = [here('./workers/main.ts'), here('./main.ts')].map((entry) =>
+  children = [sibling('workers/main'), sibling('main')].map((entry) =>
     // Own process groups: a Ctrl-C reaches each child once, through stopAll, not twice.
     spawn(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit', env, detached: true }),
   );

@@ -24,6 +24,11 @@ export function createLogger(options: { level: string; pretty?: boolean; service
   };
   if (options.pretty) return pino({ ...settings, transport: { target: 'pino-pretty', options: { colorize: true } } });
   let giveUpAt = Number.POSITIVE_INFINITY;
+  // Opening process.stdout makes fd 1 non-blocking when it is a pipe or a socket. The destination
+  // writes fd 1 itself: on a blocking pipe that nobody reads, its final flushSync would block for
+  // ever instead of getting EAGAIN and giving up (seen once the relay ran without tsx, whose loader
+  // happened to open process.stdout).
+  void process.stdout;
   const destination = pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES, retryEAGAIN: () => Date.now() < giveUpAt });
   destination.on('error', () => {}); // only after giving up: the lines are dropped
   const logger = pino(settings, destination);

@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
+      // Bounded: without it pino's exit hook retries a full, unread stdout for ever.
+      flushLogsBeforeExit(logger);
       process.exit(1);
     }
     stopping = true;

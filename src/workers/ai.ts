@@ -1,8 +1,10 @@
 import { analyzeImage, analyzeRecipe } from './analyzers.ts';
-import type { Handler } from './runtime.ts';
+import type { Handler, WorkRequest, WorkResult } from './runtime.ts';
 
 /** The AI service: recipe and image analysis by the deterministic reference analyzers. */
-export const aiHandler: Handler = async ({ body, type }) => {
+export const aiHandler: Handler = (request) => Promise.resolve(analyze(request));
+
+function analyze({ body, type }: WorkRequest): WorkResult {
   const request = (body ?? {}) as { type?: unknown; recipe_text?: unknown; s3_url?: unknown; description?: unknown };
   const kind = request.type ?? type;
   if (kind === 'recipe_analysis') {
@@ -14,4 +16,4 @@ export const aiHandler: Handler = async ({ body, type }) => {
     return { reply: analyzeImage(request.s3_url, typeof request.description === 'string' ? request.description : undefined) };
   }
   return { error: `unknown request type ${JSON.stringify(kind)}` };
-};
+}

@@ -25,7 +25,10 @@ function main(): void {
   logger.info({ crawl: config.queues.crawlRequest, ai: aiQueues.map((q) => q.name) }, 'reference workers started');
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      flushLogsBeforeExit(logger);
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, 'workers stopping');
     void Promise.all(workers.map((w) => w.stop())).then(() => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AnyActorRef, createActor } from 'xstate';
+import { type AnyActorRef, createActor, type Snapshot } from 'xstate';
 import { type BrokerActorRef, brokerMachine } from '../actors/broker/broker.machine.ts';
 import type { TlsMaterial } from '../actors/broker/tls.ts';
 import type { Delivery, QueueSpec } from '../actors/broker/messages.ts';
@@ -55,7 +55,7 @@ export function startWorker(options: WorkerOptions): { broker: BrokerActorRef; s
       .then((result) => {
         log.info({ correlationId: delivery.correlationId, type: delivery.type, ok: 'reply' in result, ms: Math.round(performance.now() - started) }, 'request handled');
         // Stopped meanwhile: the unacknowledged request goes back to the queue for another worker.
-        if (broker.getSnapshot().status !== 'active') return;
+        if ((broker.getSnapshot() as Snapshot<unknown>).status !== 'active') return;
         if (!delivery.replyTo) {
           broker.send({ type: 'broker.ack', delivery });
           return;
@@ -81,7 +81,8 @@ export function startWorker(options: WorkerOptions): { broker: BrokerActorRef; s
             },
           },
         });
-      });
+      })
+      .catch((err: unknown) => log.error({ err, correlationId: delivery.correlationId }, 'reply not sent'));
   };
   const broker = createActor(brokerMachine, {
     input: {

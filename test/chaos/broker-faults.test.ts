@@ -418,8 +418,8 @@ describe('the relay under broker faults', () => {
     const queues = uniqueQueues('no-declare');
     // The crawling response queue exists, the AI request queue does not.
     await withChannel(broker.url, async (channel) => {
-      await channel.assertQueue(queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!, { durable: true });
-      await channel.assertQueue(queues.RABBITMQ_CRAWLING_RESPONSE_QUEUE!, { durable: true });
+      await channel.assertQueue(queues.RABBITMQ_CRAWLING_REQUEST_QUEUE, { durable: true });
+      await channel.assertQueue(queues.RABBITMQ_CRAWLING_RESPONSE_QUEUE, { durable: true });
     });
     const relay = await startRelay({ amqpUrl: broker.url, logger, env: { ...queues, RABBITMQ_DECLARE_QUEUES: 'false' } });
     try {
@@ -443,7 +443,7 @@ describe('the relay under broker faults', () => {
   });
   it('carries on when a queue exists with other settings (declare refused with PRECONDITION_FAILED)', async () => {
     const queues = uniqueQueues('precondition');
-    await withChannel(broker.url, (channel) => channel.assertQueue(queues.AI_QUEUE_NAME!, { durable: true, arguments: { 'x-max-length': 100_000 } }));
+    await withChannel(broker.url, (channel) => channel.assertQueue(queues.AI_QUEUE_NAME, { durable: true, arguments: { 'x-max-length': 100_000 } }));
     const stack = await startStack({ label: 'precondition', relayUrl: broker.url, workerUrl: broker.url, env: queues, queues });
     try {
       const tally = await runLoad({ baseUrl: stack.relay.baseUrl, clients: 10, total: 50, deadlineMs: 5_000 });

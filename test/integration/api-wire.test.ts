@@ -93,7 +93,7 @@ describe('the AMQP messages a worker receives', () => {
     expect(JSON.parse(message.content.toString())).toEqual({ type: 'ping', from: 'test' });
   });
 
-  it('gives every request its own correlation and message id', async () => {
+  it('gives every request its own correlation and message id', () => {
     const all = Object.values(workers).flatMap((w) => w.received);
     expect(new Set(all.map((m) => m.properties.correlationId)).size).toBe(all.length);
     expect(new Set(all.map((m) => m.properties.messageId)).size).toBe(all.length);

@@ -103,7 +103,8 @@ describe('readiness of a relay that cannot reach its broker', () => {
     const metrics = new RelayMetrics({ collectDefault: false });
     relay = new Relay({ config, logger, metrics }).start();
     const app = createApp({ relay, results: new ResultStore(1_000), metrics, logger, maxBodyBytes: 1_024, apiTokens: [], newCorrelationId: () => newCorrelationId(config.instanceId) });
-    server = createServer(app.callback()).listen(0, '127.0.0.1');
+    const handle = app.callback();
+    server = createServer((req, res) => void handle(req, res)).listen(0, '127.0.0.1');
     await once(server, 'listening');
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await waitFor(() => relay.actors().broker.lastError !== null, 5_000, 'a failed connection attempt');

@@ -128,7 +128,8 @@ describe('every status that /openapi.json documents is one the relay answers', (
     const metrics = new RelayMetrics({ collectDefault: false });
     deadRelay = new Relay({ config, logger, metrics }).start();
     const app = createApp({ relay: deadRelay, results: new ResultStore(1_000), metrics, logger, maxBodyBytes: 1_024, apiTokens: [], newCorrelationId: () => newCorrelationId(config.instanceId), isDraining: () => true });
-    drainingServer = createServer(app.callback()).listen(0, '127.0.0.1');
+    const handle = app.callback();
+    drainingServer = createServer((req, res) => void handle(req, res)).listen(0, '127.0.0.1');
     await once(drainingServer, 'listening');
     relays = { main, guarded, draining: `http://127.0.0.1:${(drainingServer.address() as AddressInfo).port}` };
   });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
 import { uniqueQueues, waitFor } from '../support/relay-harness.ts';
@@ -25,9 +26,9 @@ describe('the relay process started with npm start', () => {
     });
     started.push(npm);
     let output = '';
-    if (stdout === 'read') npm.stdout!.on('data', (d) => (output += d));
-    else npm.stdout!.pause();
-    npm.stderr!.on('data', (d) => (output += d));
+    if (stdout === 'read') npm.stdout.on('data', (d) => (output += d));
+    else npm.stdout.pause();
+    npm.stderr.on('data', (d) => (output += d));
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.status === 200, 30_000, 'the relay to be ready');
     // The exit code of npm, which exits once the relay has; 'still running' if it has not within 15 s.
@@ -68,6 +69,26 @@ describe('the relay process started with npm start', () => {
     relay.npm.kill('SIGTERM');
     expect(await relay.exited).toBe(0);
     await stopsListening(relay.baseUrl);
+    await deleteQueues(url, [relay.replyQueue]);
+  });
+
+  it('exits at once on a second signal while draining, even when nobody reads its stdout', async () => {
+    const relay = await npmStart('never read');
+    for (let i = 0; i < 2_000; i++) await fetch(`${relay.baseUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    // No worker consumes the AI queue: this request stays in flight, so the drain waits for it.
+    void fetch(`${relay.baseUrl}/api/ai/recipe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"recipe_text":"held"}' }).catch(() => {});
+    await waitFor(
+      async () => ((await (await fetch(`${relay.baseUrl}/debug/actors`)).json()) as { requests: unknown[] }).requests.length === 1,
+      10_000,
+      'a request in flight',
+    );
+    // npm start execs node: the relay is npm's only child.
+    const relayPid = Number(readFileSync(`/proc/${relay.npm.pid}/task/${relay.npm.pid}/children`, 'utf8').trim());
+    process.kill(relayPid, 'SIGTERM');
+    // Draining closes the listener at once; the request in flight keeps the process alive.
+    await stopsListening(relay.baseUrl);
+    process.kill(relayPid, 'SIGTERM');
+    expect(await relay.exited).toBe(1);
     await deleteQueues(url, [relay.replyQueue]);
   });
 });

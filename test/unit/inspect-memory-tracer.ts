@@ -88,7 +88,7 @@ export class MemoryTracerProvider implements TracerProvider {
       startActiveSpan: ((name: string, ...rest: unknown[]) => {
         const fn = rest.at(-1) as (span: Span) => unknown;
         return fn(start(name));
-      }) as Tracer['startActiveSpan'],
+      }),
     };
   }
 }

@@ -48,7 +48,7 @@ export async function startSite(): Promise<{ base: string; server: Server; close
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-function requestFor(kind: Kind, index: number, site: string, tag: string): { path: string; body: unknown; check(reply: any): boolean } {
+function requestFor(kind: Kind, index: number, site: string, tag: string): { path: string; body: unknown; check: (reply: any) => boolean } {
   switch (kind) {
     case 'crawl': {
       const url = `${site}/page/${index}`;

@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** `npm start` runs `node scripts/build.mjs --if-stale` first: dist/ always matches src/. */
+describe('the dist/ build', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'amqp-relay-build-'));
+  for (const path of ['src', 'scripts', 'tsconfig.json', 'package.json']) cpSync(join(root, path), join(dir, path), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const buildIfStale = () => execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: dir, stdio: 'pipe', timeout: 60_000 });
+  const builtAt = () => statSync(join(dir, 'dist/main.js')).mtimeMs;
+
+  it('is built when missing, with the three programs', () => {
+    buildIfStale();
+    for (const entry of ['main.js', 'workers/main.js', 'demo.js']) expect(statSync(join(dir, 'dist', entry)).isFile()).toBe(true);
+  });
+
+  it('is left alone when src/ has not changed', () => {
+    const before = builtAt();
+    buildIfStale();
+    expect(builtAt()).toBe(before);
+  });
+
+  it('is rebuilt when a source file changed, so the change is what runs', () => {
+    appendFileSync(join(dir, 'src/errors.ts'), "\nexport const buildMarker = 'changed-after-the-first-build';\n");
+    appendFileSync(join(dir, 'src/main.ts'), "\nimport { buildMarker } from './errors.ts';\nif (process.env.NEVER_SET === buildMarker) process.exit(3);\n");
+    buildIfStale();
+    expect(readFileSync(join(dir, 'dist/main.js'), 'utf8')).toContain('changed-after-the-first-build');
+  });
+});
+
+/** The Dockerfile's promises that no linter checks. */
+describe('the Dockerfile', () => {
+  const lines = readFileSync(join(root, 'Dockerfile'), 'utf8').split('\n').filter((l) => /^[A-Z]/.test(l));
+  const finalStage = lines.slice(lines.findLastIndex((l) => l.startsWith('FROM ')));
+
+  it('builds in one stage and runs from a slim LTS node image in another', () => {
+    expect(lines.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:24-slim AS build', 'FROM node:24-slim']);
+  });
+
+  it('runs node itself as the unprivileged user node, with a health check on /healthz', () => {
+    expect(finalStage).toContain('USER node');
+    expect(finalStage.at(-1)).toBe('CMD ["node", "dist/main.js"]');
+    expect(finalStage.find((l) => l.startsWith('HEALTHCHECK'))).toBeDefined();
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/HEALTHCHECK[^\n]*\\\n\s+CMD \["node", "-e", "fetch\([^\n]*\/healthz/);
+  });
+
+  it('copies only production dependencies and dist/ into the final stage', () => {
+    expect(finalStage.filter((l) => l.startsWith('COPY'))).toEqual([
+      'COPY --from=build /app/package.json ./',
+      'COPY --from=build /app/node_modules ./node_modules',
+      'COPY --from=build /app/dist ./dist',
+    ]);
+    expect(lines).toContain('RUN npm run build && npm prune --omit=dev --no-audit --no-fund');
+  });
+});
