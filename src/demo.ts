@@ -35,7 +35,8 @@ const stopBroker = async () => {
 };
 
 const exitAfterChildren = async () => {
-  await Promise.all(children.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((r) => child.once('exit', r)))));
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(running.map((child) => new Promise((r) => child.once('exit', r))));
   await stopBroker();
   flushLogsBeforeExit(logger);
   process.exit();

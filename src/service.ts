@@ -67,7 +67,8 @@ export async function startRelayService(config: Config, logger: Logger, options:
     isDraining: () => draining,
     isShuttingDown: () => shuttingDown,
   });
-  const http = createHttpServer(app.callback(), { headersTimeoutMs: config.http.headersTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs });
+  const handle = app.callback();
+  const http = createHttpServer((req, res) => void handle(req, res), { headersTimeoutMs: config.http.headersTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs });
   const { server } = http;
   server.on('clientError', answerClientError(mintCorrelationId));
   server.keepAliveTimeout = 65_000;

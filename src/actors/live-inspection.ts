@@ -61,7 +61,7 @@ interface SnapshotLike {
   readonly value?: unknown;
   readonly output?: { readonly ok?: boolean; readonly code?: string };
   readonly machine?: { readonly id?: string };
-  readonly context?: {
+  readonly context?: null | {
     readonly correlationId?: unknown;
     readonly kind?: unknown;
     readonly acceptedAt?: number;

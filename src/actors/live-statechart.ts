@@ -1,7 +1,7 @@
 import type { AnyStateNode } from 'xstate';
 
 /** One transition of a statechart as the live page draws it: every event between the same two states, merged. */
-export interface StatechartEdge {
+interface StatechartEdge {
   readonly source: string;
   readonly target: string;
   readonly events: readonly string[];
@@ -37,13 +37,13 @@ function describeNode(node: AnyStateNode, edges: Map<string, { source: string; t
         if (target.id === node.id && !t.reenter) continue;
         const key = `${node.id}>${target.id}`;
         const edge = edges.get(key) ?? { source: node.id, target: target.id, events: [] };
-        const label = eventLabel(t.eventType);
+        const label = eventLabel(String(t.eventType));
         if (!edge.events.includes(label)) edge.events.push(label);
         edges.set(key, edge);
       }
     }
   }
-  const initial = node.initial?.target[0]?.id ?? null;
+  const initial = node.initial.target[0]?.id ?? null;
   return {
     id: node.id,
     key: node.key,

@@ -4,8 +4,8 @@ import type { ChannelSpec, QueueSpec, Topology } from './broker/messages.ts';
 import type { ReplyRouting } from './broker/routing.ts';
 
 /** Channel names: crawling and AI traffic never share a channel (as in the original service). */
-export const CRAWL_CHANNEL = 'crawl';
-export const AI_CHANNEL = 'ai';
+const CRAWL_CHANNEL = 'crawl';
+const AI_CHANNEL = 'ai';
 
 export function channelOf(service: Service): string {
   return service === 'crawling' ? CRAWL_CHANNEL : AI_CHANNEL;

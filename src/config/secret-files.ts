@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Variables whose value may instead come from a file named by X_FILE (a mounted Docker or Kubernetes secret). */
-export const FILE_BACKED = ['RABBITMQ_URL', 'API_TOKENS'] as const;
+const FILE_BACKED = ['RABBITMQ_URL', 'API_TOKENS'] as const;
 
 export interface FileBackedValues {
   /** The trimmed contents, by the variable they stand for (RABBITMQ_URL, not RABBITMQ_URL_FILE). */

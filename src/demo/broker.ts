@@ -14,7 +14,7 @@ const RABBIT_NODE = fileURLToPath(new URL('../../scripts/rabbit-node.sh', import
 export const DEMO_NODE = { name: 'demo', port: 5699 } as const;
 const CONTAINER_IMAGE = 'rabbitmq:3.13-alpine';
 
-export type BrokerSource = 'configured' | 'private-node' | 'container';
+type BrokerSource = 'configured' | 'private-node' | 'container';
 
 export interface DemoBroker {
   readonly source: BrokerSource;

@@ -20,7 +20,7 @@ export interface HttpServer {
  * Node checks both timeouts only every `connectionsCheckingInterval` (30 s by default, so a
  * 2 s headers timeout fired after 30 s): check often enough that they fire about on time.
  */
-export function connectionsCheckingInterval(options: HttpServerOptions): number {
+function connectionsCheckingInterval(options: HttpServerOptions): number {
   return Math.min(1_000, Math.max(50, Math.floor(Math.min(options.headersTimeoutMs, options.requestTimeoutMs) / 4)));
 }
 

@@ -6,7 +6,7 @@ import { crawlBody, imageBody, pingBody, recipeBody } from './body-schemas.ts';
 export type Service = 'crawling' | 'ai';
 
 /** How the route answers: with the reply, with 202 at once, or 202 only when the client sends `Prefer: respond-async`. */
-export type AnswerMode = 'reply' | 'accept' | 'replyUnlessPreferAsync';
+type AnswerMode = 'reply' | 'accept' | 'replyUnlessPreferAsync';
 
 export interface KindSpec {
   readonly route: string;
@@ -90,12 +90,3 @@ export const REQUEST_KINDS = {
 export type RequestKind = keyof typeof REQUEST_KINDS;
 
 export const KIND_NAMES = Object.keys(REQUEST_KINDS) as RequestKind[];
-
-export function kindSpec(kind: RequestKind): KindSpec {
-  return REQUEST_KINDS[kind];
-}
-
-/** The largest deadline any kind can have: the reply queue must outlive it. */
-export function largestDeadlineMs(timeouts: Config['timeouts']): number {
-  return Math.max(...KIND_NAMES.map((kind) => REQUEST_KINDS[kind].deadlineMs(timeouts)));
-}

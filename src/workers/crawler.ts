@@ -14,7 +14,7 @@ const TITLE = /<title[^>]*>([\s\S]*?)<\/title>/i;
  * Fetches the page (with a timeout and a size cap) and reports what it found. Addresses inside a
  * network are refused, after DNS resolution and on every redirect, unless `allowPrivate`.
  */
-export async function crawl(url: string, options: CrawlerOptions): Promise<WorkResult> {
+async function crawl(url: string, options: CrawlerOptions): Promise<WorkResult> {
   const started = performance.now();
   const signal = AbortSignal.timeout(options.timeoutMs);
   let bytes = 0;

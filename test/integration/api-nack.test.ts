@@ -34,7 +34,7 @@ describe('a nack fails its one request with 503 and leaves the channel open', ()
   beforeAll(async () => {
     // A full queue that refuses what is published to it: the broker nacks every publish there.
     await withChannel(url, async (channel) => {
-      await channel.assertQueue(queues.AI_QUEUE_NAME!, { durable: true, arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } });
+      await channel.assertQueue(queues.AI_QUEUE_NAME, { durable: true, arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } });
       channel.sendToQueue(queues.AI_QUEUE_NAME!, Buffer.from('{"filler":true}'));
     });
     // The relay declares its queues as usual: the broker refuses its declaration of this one (406), and the relay uses it as it is.

@@ -19,7 +19,7 @@ const nonBlank = fc.tuple(blank, anyText.filter((t) => t.trim() !== ''), blank).
 // A URL parser strips these (and only these) at both ends, so a valid URL may carry them.
 const urlBlank = fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\r'), maxLength: 2 });
 const paddedUrl = (url: fc.Arbitrary<string>) => fc.tuple(urlBlank, url, urlBlank).map(([a, b, c]) => a + b + c);
-const awkwardNumber = fc.constantFrom(1e21, -0, 2 ** 53 + 2, 12345678901234567890, -1e-7, 0.1, 5e-324, 1.7976931348623157e308, -42);
+const awkwardNumber = fc.constantFrom(1e21, -0, 2 ** 53 + 2, 12345678901234567000, -1e-7, 0.1, 5e-324, 1.7976931348623157e308, -42);
 const key = fc.oneof(padded, fc.constantFrom('__proto__', 'constructor', 'type', 'url', 'recipe_text', ''));
 
 const { value } = fc.letrec((tie) => ({

@@ -80,7 +80,7 @@ describe('TLS to the broker', () => {
       urls: config.amqp.urls,
       ...(config.amqp.tls ? { tls: config.amqp.tls } : {}),
       queues: [requestQueue(config.queues.recipe, config)],
-      handle: async ({ body }) => ({ reply: { over: 'tls', got: body } }),
+      handle: ({ body }) => Promise.resolve({ reply: { over: 'tls', got: body } }),
       logger,
     });
     stops.push(() => worker.stop());

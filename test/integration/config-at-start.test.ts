@@ -12,7 +12,7 @@ async function startWith(env: Record<string, string>): Promise<{ code: number | 
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`still running after 15 s: ${stderr}`));

@@ -4,10 +4,10 @@ import { type BrokerProbes, planBroker } from '../../src/demo/broker.ts';
 function probes(found: { answers?: boolean; local?: boolean; rabbitmqServer?: boolean; docker?: boolean }) {
   const asked: string[] = [];
   const p: BrokerProbes = {
-    configuredAnswers: async () => (asked.push('answers'), found.answers ?? false),
+    configuredAnswers: () => (asked.push('answers'), Promise.resolve(found.answers ?? false)),
     configuredIsLocal: () => (asked.push('local'), found.local ?? true),
     rabbitmqServerInstalled: () => (asked.push('rabbitmq-server'), found.rabbitmqServer ?? false),
-    dockerAnswers: async () => (asked.push('docker'), found.docker ?? false),
+    dockerAnswers: () => (asked.push('docker'), Promise.resolve(found.docker ?? false)),
   };
   return { p, asked };
 }

@@ -37,7 +37,7 @@ interface ConnectionInternals {
 
 export function internalsOf(model: ChannelModel): ConnectionInternals {
   const connection: object = model.connection;
-  return connection as ConnectionInternals;
+  return connection;
 }
 
 /**

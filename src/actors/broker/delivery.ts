@@ -3,6 +3,9 @@ import type { BrokerContext, SessionLink } from './broker.context.ts';
 import type { Delivery } from './messages.ts';
 
 /** A consumed message as plain data (no amqplib object crosses into the machine). */
+/** amqplib types message properties as `any`: a property is taken only when it has its AMQP type. */
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
 export function toDelivery(channel: string, channelEpoch: number, queue: string, generation: number, msg: ConsumeMessage): Delivery {
   const p = msg.properties;
   return {
@@ -13,13 +16,13 @@ export function toDelivery(channel: string, channelEpoch: number, queue: string,
     deliveryTag: msg.fields.deliveryTag,
     redelivered: msg.fields.redelivered,
     content: msg.content,
-    correlationId: p.correlationId ?? undefined,
-    replyTo: p.replyTo ?? undefined,
-    messageId: p.messageId ?? undefined,
-    type: p.type ?? undefined,
-    headers: (p.headers as Record<string, unknown> | undefined) ?? {},
-    expiration: p.expiration ?? undefined,
-    timestamp: p.timestamp ?? undefined,
+    correlationId: text(p.correlationId),
+    replyTo: text(p.replyTo),
+    messageId: text(p.messageId),
+    type: text(p.type),
+    headers: p.headers ?? {},
+    expiration: text(p.expiration),
+    timestamp: typeof p.timestamp === 'number' ? p.timestamp : undefined,
   };
 }
 

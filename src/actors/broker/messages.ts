@@ -1,6 +1,6 @@
 /** Plain data that crosses the amqplib boundary: nothing here holds a live handle. */
 
-export interface PublishProperties {
+interface PublishProperties {
   correlationId?: string;
   replyTo?: string;
   messageId?: string;

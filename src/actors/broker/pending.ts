@@ -56,13 +56,13 @@ export class PendingMessages {
     const previous = this.entries.get(entry.message.id);
     if (previous) this.remove(previous.message.id);
     this.entries.set(entry.message.id, { ...entry, state });
-    this.count(state, +1);
+    this.count(state, 1);
   }
 
   mark(entry: PendingEntry, state: PendingState): void {
     this.count(entry.state, -1);
     entry.state = state;
-    this.count(state, +1);
+    this.count(state, 1);
   }
 
   remove(id: string, outcome?: 'answered' | 'abandoned'): PendingEntry | undefined {

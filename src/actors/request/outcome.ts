@@ -6,10 +6,15 @@ export type RequestOutcome =
   | { readonly ok: true; readonly reply: unknown }
   | { readonly ok: false; readonly code: RequestErrorCode; readonly message: string };
 
+/** `x-status: error`, as a string or (from some clients) as bytes. */
+function isErrorStatus(status: unknown): boolean {
+  return status === 'error' || (Buffer.isBuffer(status) && status.toString('utf8') === 'error');
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A worker's error message reaches the client cut to this length. */
-export const MAX_WORKER_MESSAGE_CHARS = 1_000;
+const MAX_WORKER_MESSAGE_CHARS = 1_000;
 
 /** A worker's reply as the client will see it: its JSON, or a WORKER_ERROR / BAD_REPLY. */
 export function decodeReply(delivery: Delivery): RequestOutcome {
@@ -19,7 +24,7 @@ export function decodeReply(delivery: Delivery): RequestOutcome {
   } catch {
     return { ok: false, code: 'BAD_REPLY', message: 'the worker replied with something that is not UTF-8 JSON' };
   }
-  if (String(delivery.headers['x-status'] ?? '') === 'error') {
+  if (isErrorStatus(delivery.headers['x-status'])) {
     const message = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
       ? (body as { message: string }).message
       : 'the worker reported an error';

@@ -23,11 +23,11 @@ export interface RequestInput {
 }
 
 /** Sent by the relay: the deadline has come, or the relay is shutting down and cannot wait any more. */
-export type RequestCommand = { readonly type: 'request.deadline' } | { readonly type: 'request.abort'; readonly message: string };
+type RequestCommand = { readonly type: 'request.deadline' } | { readonly type: 'request.abort'; readonly message: string };
 
 export type RequestEvent = BrokerNotice | RequestCommand;
 
-export type RequestState =
+type RequestState =
   | 'publishing'
   | 'awaitingReply'
   | 'replied'
@@ -38,7 +38,7 @@ export type RequestState =
   | 'abandoned';
 
 /** The input as given (never copied: it runs once per HTTP request), and what the broker said of the outbox. */
-export interface RequestContext extends RequestInput {
+interface RequestContext extends RequestInput {
   /** In the broker's outbox, never written to a connection: at the deadline that is 503, not 504. */
   readonly inOutbox?: boolean;
 }

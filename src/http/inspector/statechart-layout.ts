@@ -11,7 +11,7 @@ export interface PlacedState {
 }
 
 /** A transition drawn as a cubic curve, its label at the curve's middle. */
-export interface PlacedEdge {
+interface PlacedEdge {
   readonly source: string;
   readonly target: string;
   readonly label: string;
@@ -93,8 +93,11 @@ function route(states: readonly PlacedState[], edges: StatechartDescription['edg
   const byId = new Map(states.map((s) => [s.node.id, s]));
   const arcs: Arc[] = [];
   const sorted = edges
-    .map((e) => ({ e, s: byId.get(e.source)!, t: byId.get(e.target)! }))
-    .filter(({ s, t }) => s && t)
+    .flatMap((e) => {
+      const s = byId.get(e.source);
+      const t = byId.get(e.target);
+      return s && t ? [{ e, s, t }] : [];
+    })
     .sort((a, b) => Math.abs(a.s.x - a.t.x) - Math.abs(b.s.x - b.t.x));
   for (const { e, s, t } of sorted) {
     const label = e.events.join(' | ');

@@ -64,8 +64,8 @@ function replay(observe: (e: InspectionEvent) => void): number {
 results['feed alone, nobody watching'] = [];
 results['feed alone, one watcher'] = [];
 for (let round = 0; round < Number(roundsArg); round++) {
-  results['feed alone, nobody watching']!.push(replay(unwatched.observe));
-  results['feed alone, one watcher']!.push(replay(watched.observe));
+  results['feed alone, nobody watching'].push(replay(unwatched.observe));
+  results['feed alone, one watcher'].push(replay(watched.observe));
   watched.closeSecond();
 }
 for (const [mode, values] of Object.entries(results)) {
