@@ -58,7 +58,7 @@ const message = requestMessage(config, 'recipe_analysis', 'cost.m', { recipe_tex
 measure('broker machine: publish, confirm, reply (no notify)', (i) => {
   const id = `cost.b${i}`;
   broker.send({ type: 'broker.publish', message: { ...message, id }, expectReply: true });
-  broker.send({ type: 'amqp.confirmed', id });
-  broker.send({ type: 'amqp.delivery', delivery: delivery(id) });
+  broker.send({ type: 'amqp.confirmed', ids: [id] });
+  broker.send({ type: 'amqp.deliveries', deliveries: [delivery(id)] });
 });
 measure('requestMessage()', (i) => void requestMessage(config, 'recipe_analysis', `cost.${i}`, { recipe_text: 'x' }, 1e12, undefined));

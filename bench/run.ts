@@ -191,7 +191,7 @@ async function main(): Promise<void> {
             repeat,
             cpuSeconds: cpu,
             cpuMsPer1000: result.requests > 0 ? (cpu * 1e6) / result.requests : Number.NaN,
-            rssMb: rssMb(target.name === 'relay' ? target.pids.slice(1) : target.pids),
+            rssMb: rssMb(target.pids),
           };
           cells.push(cell);
           process.stdout.write(

@@ -91,7 +91,7 @@ describe('broker outbox', () => {
     broker.connect();
     publish(broker, 'me.1');
     publish(broker, 'me.2');
-    broker.current().emit({ type: 'amqp.confirmed', id: 'me.2' });
+    broker.current().emit({ type: 'amqp.confirmed', ids: ['me.2'] });
     broker.drop();
     broker.waitBackoff();
     broker.connect();
@@ -145,7 +145,7 @@ describe('broker outbox', () => {
     broker.connect();
     const req = publish(broker, 'me.1');
     broker.current().emit({ type: 'amqp.returned', id: 'me.1', replyText: 'NO_ROUTE' });
-    broker.current().emit({ type: 'amqp.confirmed', id: 'me.1' });
+    broker.current().emit({ type: 'amqp.confirmed', ids: ['me.1'] });
     expect(req.notices).toEqual([expect.objectContaining({ type: 'broker.rejected', code: 'NO_ROUTE' })]);
   });
 });
@@ -155,8 +155,8 @@ describe('broker replies and deliveries', () => {
     const broker = fakeBroker({ replies: routing });
     broker.connect();
     const req = publish(broker, 'me.1');
-    broker.current().emit({ type: 'amqp.delivery', delivery: delivery({ correlationId: 'me.1', deliveryTag: 7 }) });
-    broker.current().emit({ type: 'amqp.confirmed', id: 'me.1' });
+    broker.current().emit({ type: 'amqp.deliveries', deliveries: [delivery({ correlationId: 'me.1', deliveryTag: 7 })] });
+    broker.current().emit({ type: 'amqp.confirmed', ids: ['me.1'] });
     expect(types(req.notices)).toEqual(['broker.reply']);
     expect(broker.current().commands).toContainEqual({ type: 'amqp.ack', channel: 'ai', deliveryTag: 7, generation: 1, channelEpoch: 0 });
     expect(broker.pending().size).toBe(0);
@@ -169,7 +169,7 @@ describe('broker replies and deliveries', () => {
     broker.drop();
     broker.waitBackoff();
     // The worker answered the first publish: the reply waits in the reply queue and comes as soon as the new session consumes...
-    broker.current().emit({ type: 'amqp.delivery', delivery: delivery({ correlationId: 'me.1', generation: 2 }) });
+    broker.current().emit({ type: 'amqp.deliveries', deliveries: [delivery({ correlationId: 'me.1', generation: 2 })] });
     broker.connect();
     expect(types(req.notices)).toEqual(['broker.reply']);
     // ...so nothing is published again.
@@ -181,7 +181,7 @@ describe('broker replies and deliveries', () => {
     const broker = fakeBroker({ onDelivery: (d) => handled.push(d.deliveryTag) });
     broker.connect();
     const work = delivery({ queue: 'work', channel: 'work', deliveryTag: 3 });
-    broker.current().emit({ type: 'amqp.delivery', delivery: work });
+    broker.current().emit({ type: 'amqp.deliveries', deliveries: [work] });
     expect(handled).toEqual([3]);
     broker.drop();
     broker.waitBackoff();
@@ -208,7 +208,7 @@ describe('broker replies and deliveries', () => {
     const work = delivery({ queue: 'work', channel: 'work', deliveryTag: 9, channelEpoch: 0 });
     broker.actor.send({ type: 'broker.publish', message: message('reply.1', 'work'), ackOnConfirm: work });
     expect(broker.current().commands.some((c) => c.type === 'amqp.ack')).toBe(false);
-    broker.current().emit({ type: 'amqp.confirmed', id: 'reply.1' });
+    broker.current().emit({ type: 'amqp.confirmed', ids: ['reply.1'] });
     expect(broker.current().commands.at(-1)).toEqual({ type: 'amqp.ack', channel: 'work', deliveryTag: 9, generation: 1, channelEpoch: 0 });
   });
 
@@ -220,8 +220,8 @@ describe('broker replies and deliveries', () => {
     broker.drop();
     broker.waitBackoff();
     broker.connect();
-    old.emit({ type: 'amqp.delivery', delivery: delivery({ queue: 'work', channel: 'work', deliveryTag: 1, generation: 1 }) });
-    broker.current().emit({ type: 'amqp.delivery', delivery: delivery({ queue: 'work', channel: 'work', deliveryTag: 2, generation: 2 }) });
+    old.emit({ type: 'amqp.deliveries', deliveries: [delivery({ queue: 'work', channel: 'work', deliveryTag: 1, generation: 1 })] });
+    broker.current().emit({ type: 'amqp.deliveries', deliveries: [delivery({ queue: 'work', channel: 'work', deliveryTag: 2, generation: 2 })] });
     expect(handled).toEqual([2]);
   });
 
@@ -229,10 +229,10 @@ describe('broker replies and deliveries', () => {
     const broker = fakeBroker({ replies: routing });
     broker.connect();
     const response = delivery({ queue: 'crawl.response', channel: 'crawl', correlationId: 'other.5', deliveryTag: 4 });
-    broker.current().emit({ type: 'amqp.delivery', delivery: response });
+    broker.current().emit({ type: 'amqp.deliveries', deliveries: [response] });
     const forward = broker.current().commands.find((c) => c.type === 'amqp.publish');
     expect(forward).toMatchObject({ messages: [{ routingKey: 'amqp-relay.reply.other', properties: { correlationId: 'other.5' } }] });
-    broker.current().emit({ type: 'amqp.confirmed', id: forward!.type === 'amqp.publish' ? forward!.messages[0]!.id : '' });
+    broker.current().emit({ type: 'amqp.confirmed', ids: [forward!.type === 'amqp.publish' ? forward!.messages[0]!.id : ''] });
     expect(broker.current().commands.at(-1)).toEqual({ type: 'amqp.ack', channel: 'crawl', deliveryTag: 4, generation: 1, channelEpoch: 0 });
   });
 });

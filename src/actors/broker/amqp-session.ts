@@ -4,6 +4,7 @@ import { brokerHost, describeError } from './broker-url.ts';
 import { coalesceWrites, connectFirstAvailable, internalsOf } from './connection.ts';
 import { watchLink } from './link-watchdog.ts';
 import { type ChannelHost, SessionChannel } from './session-channel.ts';
+import type { Delivery } from './messages.ts';
 import type { SessionCommand, SessionEvent, SessionInput } from './session-events.ts';
 
 /**
@@ -37,10 +38,32 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     sendBack(event);
   };
 
+  // amqplib settles every message a basic.ack covers in one synchronous loop, and hands over
+  // every delivery of one socket read in another: the machine gets each burst as one event, once
+  // the loop is done (a microtask later, before any other I/O). One machine step per event.
+  let confirmedIds: string[] = [];
+  const flushConfirms = () => {
+    const ids = confirmedIds;
+    confirmedIds = [];
+    sendBack({ type: 'amqp.confirmed', ids });
+  };
+  let deliveries: Delivery[] = [];
+  const flushDeliveries = () => {
+    const batch = deliveries;
+    deliveries = [];
+    sendBack({ type: 'amqp.deliveries', deliveries: batch });
+  };
+
   const host: ChannelHost = {
     generation,
     log,
     sendBack,
+    confirmed: (id) => {
+      if (confirmedIds.push(id) === 1) queueMicrotask(flushConfirms);
+    },
+    delivered: (delivery) => {
+      if (deliveries.push(delivery) === 1) queueMicrotask(flushDeliveries);
+    },
     isOver: () => stopping || finished,
     giveUp: () => void connection?.close().catch(() => {}),
   };

@@ -47,7 +47,9 @@ export const brokerMachine = setup({
       if (event.type === 'amqp.channelReset') publishing.republishChannel(context, self.getSnapshot().children.session, event.channel, event.epoch, event.reason);
     },
     settleConfirm: ({ context, event, self }) => {
-      if (event.type === 'amqp.confirmed') publishing.settleConfirm(context, self.getSnapshot().children.session, event.id);
+      if (event.type !== 'amqp.confirmed') return;
+      const session = self.getSnapshot().children.session;
+      for (const id of event.ids) publishing.settleConfirm(context, session, id);
     },
     settleNack: ({ context, event, self }) => {
       if (event.type === 'amqp.nacked') publishing.settleNack(context, self.getSnapshot().children.session, event.id, event.reason);
@@ -56,7 +58,9 @@ export const brokerMachine = setup({
       if (event.type === 'amqp.returned') publishing.settleReturn(context, event.id, event.replyText);
     },
     routeDelivery: ({ context, event, self }) => {
-      if (event.type === 'amqp.delivery') routeDelivery(context, self.getSnapshot().children.session, self, event.delivery);
+      if (event.type !== 'amqp.deliveries') return;
+      const session = self.getSnapshot().children.session;
+      for (const delivery of event.deliveries) routeDelivery(context, session, self, delivery);
     },
     ackDelivery: ({ event, self }) => {
       if (event.type === 'broker.ack') ack(self.getSnapshot().children.session, event.delivery);
@@ -124,7 +128,7 @@ export const brokerMachine = setup({
     'amqp.confirmed': { actions: 'settleConfirm' },
     'amqp.nacked': { actions: 'settleNack' },
     'amqp.returned': { actions: 'settleReturn' },
-    'amqp.delivery': { actions: 'routeDelivery' },
+    'amqp.deliveries': { actions: 'routeDelivery' },
     'amqp.channelReset': { guard: 'fromCurrentSession', actions: 'republishChannel' },
   },
   states: {

@@ -3,7 +3,7 @@ import type { Logger } from '../../log.ts';
 import { describeError } from './broker-url.ts';
 import { declareQueues } from './declare-queues.ts';
 import { toDelivery } from './delivery.ts';
-import type { ChannelSpec, OutboundMessage } from './messages.ts';
+import type { ChannelSpec, Delivery, OutboundMessage } from './messages.ts';
 import type { SessionEvent } from './session-events.ts';
 
 const REOPEN_DELAY_MS = 100;
@@ -25,6 +25,10 @@ export interface ChannelHost {
   readonly generation: number;
   readonly log: Logger;
   sendBack(event: SessionEvent): void;
+  /** A confirm: gathered with the others of the same burst into one amqp.confirmed. */
+  confirmed(id: string): void;
+  /** A delivery: gathered with the others of the same burst into one amqp.deliveries. */
+  delivered(delivery: Delivery): void;
   /** True once the session is closing or finished: nothing is reopened any more. */
   isOver(): boolean;
   /** The channel could not be reopened: the connection is given up. */
@@ -87,7 +91,7 @@ export class SessionChannel {
     for (const queue of spec.consume) {
       await ch.consume(queue, (msg) => {
         if (msg) {
-          host.sendBack({ type: 'amqp.delivery', delivery: toDelivery(spec.name, epoch, queue, host.generation, msg) });
+          host.delivered(toDelivery(spec.name, epoch, queue, host.generation, msg));
           return;
         }
         // The broker cancelled the consumer (queue deleted, its node gone): reopen the channel, which declares and consumes again.
@@ -136,7 +140,7 @@ export class SessionChannel {
         (err: unknown) => {
           if (!err) {
             this.nacksInARow = 0;
-            host.sendBack({ type: 'amqp.confirmed', id: message.id });
+            host.confirmed(message.id);
           } else if (describeError(err) === 'message nacked') {
             host.sendBack({ type: 'amqp.nacked', id: message.id, reason: 'the broker refused the message' });
             this.countNack(ch);

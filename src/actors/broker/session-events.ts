@@ -27,11 +27,13 @@ export type SessionEvent =
   | { readonly type: 'amqp.ready'; readonly host: string; readonly urlIndex: number; readonly generation: number }
   | { readonly type: 'amqp.failed'; readonly reason: string; readonly generation: number }
   | { readonly type: 'amqp.closed'; readonly reason: string | null; readonly generation: number }
-  | { readonly type: 'amqp.confirmed'; readonly id: string }
+  /** Messages the broker confirmed, as one event per burst (one incoming frame may confirm many). */
+  | { readonly type: 'amqp.confirmed'; readonly ids: readonly string[] }
   /** The broker refused the message (nack), or amqplib could not even encode it (e.g. a name over 255 bytes). */
   | { readonly type: 'amqp.nacked'; readonly id: string; readonly reason: string }
   | { readonly type: 'amqp.returned'; readonly id: string; readonly replyText: string }
-  | { readonly type: 'amqp.delivery'; readonly delivery: Delivery }
+  /** What the consumers received, as one event per burst (one socket read may carry many). */
+  | { readonly type: 'amqp.deliveries'; readonly deliveries: readonly Delivery[] }
   | { readonly type: 'amqp.blocked'; readonly reason: string; readonly generation: number }
   | { readonly type: 'amqp.unblocked'; readonly generation: number }
   | { readonly type: 'amqp.channelReset'; readonly channel: string; readonly reason: string; readonly generation: number; readonly epoch: number };
