@@ -42,19 +42,23 @@ export function internalsOf(model: ChannelModel): ConnectionInternals {
 
 /**
  * amqplib writes every frame (each publish, each ack) to the socket on its own, one system call
- * each. Its multiplexer drains all channels' frames in one synchronous pass; corking the socket
- * around that pass sends them in one write, without delaying any of them.
+ * each, from its multiplexer, which drains all channels' frames in one synchronous pass scheduled
+ * with setImmediate. Corking the socket around that pass sends them in one write. The returned
+ * function runs that pass now: called once the frames of a burst are queued (after the channels'
+ * 'readable' ticks), it saves the wait for the next event-loop turn.
  */
-export function coalesceWrites(model: ChannelModel): void {
+export function coalesceWrites(model: ChannelModel): () => void {
   const { stream, muxer } = internalsOf(model);
   const drain = muxer?._readIncoming;
-  if (!stream || !muxer || !drain) return;
-  muxer._readIncoming = function coalesced(this: unknown) {
+  if (!stream || !muxer || !drain) return () => {};
+  const coalesced = () => {
     stream.cork();
     try {
-      drain.call(this);
+      drain.call(muxer);
     } finally {
       stream.uncork();
     }
   };
+  muxer._readIncoming = coalesced;
+  return coalesced;
 }
