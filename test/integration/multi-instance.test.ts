@@ -49,7 +49,7 @@ async function waitUntilExpired(url: string, queue: string): Promise<void> {
 }
 
 function report(label: string, counts: Record<string, number>, extra: Record<string, unknown> = {}) {
-  // Figures for the report (the brief asks for them); they are not pass/fail thresholds.
+  // Figures printed for the record; they are not pass/fail thresholds.
   process.stdout.write(`[multi-instance] ${label}: ${JSON.stringify({ ...counts, ...extra })}\n`);
 }
 

@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { tcpAnswers } from '../../src/demo/broker.ts';
 
 export interface BrokerFixture {
   readonly url: string;
@@ -8,19 +8,7 @@ export interface BrokerFixture {
 
 const LOCAL_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
-function reachable(url: string, timeoutMs = 2_000): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(port || 5672), hostname, () => done(true));
-  });
-}
+const reachable = (url: string) => tcpAnswers(url, 2_000);
 
 /**
  * The broker the tests use: AMQP_URL when set; else a RabbitMQ container when a Docker engine

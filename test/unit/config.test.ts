@@ -1,15 +1,7 @@
+import { problemsOf } from '../support/config-problems.ts';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, loadConfig, redactUrl } from '../../src/config/load-config.ts';
+import { DEFAULTS, loadConfig, redactUrl } from '../../src/config/load-config.ts';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('configuration', () => {
   it('starts from the contract defaults', () => {
