@@ -47,6 +47,7 @@ export class InFlightRequests {
   }
 
   add(entry: RequestEntry): void {
+    // The caller's object becomes the entry and the deadline list's node: no copy per request.
     const request: InFlightRequest = Object.assign(entry, { dueAt: 0, prev: undefined, next: undefined, list: undefined });
     this.deadlines.arm(request, request.deadlineAt - request.acceptedAt, request.deadlineAt);
     this.requests.set(request.correlationId, request);
