@@ -124,6 +124,13 @@ export class Relay implements RelayPort {
   }
 
   lookup(correlationId: string, acceptedAt: number): Promise<LookupResult> {
+    return this.askOwner(correlationId, acceptedAt).then((result) => {
+      this.deps.metrics?.lookups.inc({ outcome: result.kind === 'found' ? 'found' : result.kind === 'notFound' ? result.reason : result.code });
+      return result;
+    });
+  }
+
+  private askOwner(correlationId: string, acceptedAt: number): Promise<LookupResult> {
     const { config, logger } = this.deps;
     const owner = addressableOwnerOf(correlationId);
     if (owner === undefined) return Promise.resolve({ kind: 'notFound', reason: 'notAnInstance' });

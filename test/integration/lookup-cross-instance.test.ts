@@ -163,6 +163,9 @@ describe('any instance answers any asynchronous request', () => {
     report('owner stopped, reply queue gone', { polls: afterExpiry.length, statuses: [...new Set(afterExpiry.map((p) => p.status))], maxMs: Math.round(Math.max(...afterExpiry.map((p) => p.ms))) });
     expect(afterExpiry.map((p) => p.status)).toEqual(afterExpiry.map(() => 404));
     expect((await returned()) - before).toBe(ids.length);
+    const lookups = (outcome: string) => Promise.all(survivors.map((r) => metricValue(r.baseUrl, `relay_lookups_total{outcome="${outcome}"}`))).then(([x, y]) => x! + y!);
+    expect(await lookups('noAnswer')).toBe(ids.length);
+    expect(await lookups('ownerGone')).toBe(ids.length);
   }, 60_000);
 
   it('answers 404 at once for an id whose prefix names no instance, and asks nobody when it is no queue name', async () => {
