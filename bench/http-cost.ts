@@ -21,6 +21,7 @@ if (process.argv[2] === '--serve') {
   let n = 0;
   const relay: RelayPort = {
     submit: (spec) => Promise.resolve({ ok: true, reply: spec.body }),
+    lookup: () => Promise.resolve({ kind: 'notFound', reason: 'unknown' }),
     readiness: () => ({ ready: true, broker: 'connected' }),
     actors: () => ({ broker: { state: 'connected', reconnects: 0, outbox: 0, unconfirmed: 0, awaitingReply: 0, connectedTo: null, lastError: null }, requests: [] }),
     inFlight: 0,

@@ -71,6 +71,13 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
+  readonly lookups = new client.Counter({
+    name: 'relay_lookups_total',
+    help: 'Async results asked of their owning instance through the broker, by outcome: found, unknown, ownerGone, noAnswer, badAnswer, notAnInstance, ownId, or the error code',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly timeouts = new client.Counter({
     name: 'relay_request_timeouts_total',
     help: 'API requests answered 504 TIMEOUT (published, no reply before the deadline), by route template',

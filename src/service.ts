@@ -45,7 +45,14 @@ const ANSWER_FLUSH_MS = 2_000;
 export async function startRelayService(config: Config, logger: Logger, options: ServiceOptions): Promise<RelayService> {
   const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { telemetry: config.telemetry });
   const metrics = new RelayMetrics({ collectDefault: options.processMetrics ?? true });
-  const relay = new Relay({ config, logger, metrics, ...(inspection.inspect ? { inspect: inspection.inspect } : {}) }).start();
+  const results = new ResultStore(config.resultTtlMs, config.resultStoreMax);
+  const relay = new Relay({
+    config,
+    logger,
+    metrics,
+    answerLookup: (correlationId) => results.get(correlationId),
+    ...(inspection.inspect ? { inspect: inspection.inspect } : {}),
+  }).start();
   metrics.outboxSize = () => relay.outbox;
   metrics.inFlightCount = () => relay.inFlight;
   metrics.inFlightBytes = () => relay.requests.bytes;
@@ -55,7 +62,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
   let shuttingDown = false;
   const app = createApp({
     relay,
-    results: new ResultStore(config.resultTtlMs, config.resultStoreMax),
+    results,
     metrics,
     logger,
     maxBodyBytes: config.http.maxBodyBytes,

@@ -1,5 +1,5 @@
 import type { Actor } from 'xstate';
-import type { RequestKind } from '../requests/kinds.ts';
+import type { ActorKind } from '../requests/kinds.ts';
 import { type DeadlineClock, type DeadlineNode, Deadlines, systemClock } from './deadlines.ts';
 import type { requestLogic } from './request/request.logic.ts';
 
@@ -10,7 +10,7 @@ export type RequestActor = Actor<typeof requestLogic>;
 export interface RequestEntry {
   readonly actor: RequestActor;
   readonly correlationId: string;
-  readonly kind: RequestKind;
+  readonly kind: ActorKind;
   readonly acceptedAt: number;
   readonly deadlineAt: number;
   /** The size of its message body, counted against MAX_IN_FLIGHT_BYTES. */

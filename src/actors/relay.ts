@@ -3,13 +3,16 @@ import type { Config } from '../config/load-config.ts';
 import { RelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
-import { REQUEST_KINDS, type RequestKind } from '../requests/kinds.ts';
+import { addressableOwnerOf, newCorrelationId } from '../requests/correlation-id.ts';
+import { type ActorKind, REQUEST_KINDS, type RequestKind } from '../requests/kinds.ts';
+import { type AsyncResult, LOOKUP_DEADLINE_MS } from '../requests/lookup.ts';
 import { type BrokerActorRef, brokerMachine, brokerStateOf } from './broker/broker.machine.ts';
 import { PublishBatcher } from './broker/publish-batcher.ts';
 import { type DeadlineClock, InFlightRequests, systemClock } from './in-flight.ts';
+import { type LookupResult, lookupMessage, lookupResultOf } from './request/lookup.ts';
 import { requestMessage, type TraceHeaders } from './request/messages.ts';
 import type { RequestOutcome } from './request/outcome.ts';
-import { requestLogic } from './request/request.logic.ts';
+import { type RequestInput, requestLogic } from './request/request.logic.ts';
 import { relayReplyRouting, relayTopology } from './topology.ts';
 
 export interface RequestSpec {
@@ -32,7 +35,7 @@ export interface Readiness {
 
 export interface ActorsSnapshot {
   readonly broker: { readonly state: string; readonly reconnects: number; readonly outbox: number; readonly unconfirmed: number; readonly awaitingReply: number; readonly connectedTo: string | null; readonly lastError: string | null };
-  readonly requests: ReadonlyArray<{ readonly id: string; readonly correlationId: string; readonly kind: RequestKind; readonly state: string; readonly ageMs: number }>;
+  readonly requests: ReadonlyArray<{ readonly id: string; readonly correlationId: string; readonly kind: ActorKind; readonly state: string; readonly ageMs: number }>;
 }
 
 /** What the HTTP layer needs from the actor system, and nothing about AMQP. */
@@ -42,6 +45,11 @@ export interface RelayPort {
    * once, before anything is created, when admission control refuses it.
    */
   submit(spec: RequestSpec): Promise<RequestOutcome>;
+  /**
+   * Asks the instance that owns `correlationId` (its prefix) for its async result, through the
+   * broker; within LOOKUP_DEADLINE_MS of `acceptedAt`; never rejects. Only for ids of other instances.
+   */
+  lookup(correlationId: string, acceptedAt: number): Promise<LookupResult>;
   readiness(): Readiness;
   actors(): ActorsSnapshot;
   readonly inFlight: number;
@@ -53,6 +61,8 @@ export interface RelayDeps {
   readonly metrics?: RelayMetrics;
   readonly inspect?: Observer<InspectionEvent> | ((e: InspectionEvent) => void);
   readonly clock?: DeadlineClock;
+  /** The async results this instance owns, for other instances' lookups (an in-memory read). */
+  readonly answerLookup?: (correlationId: string) => AsyncResult | undefined;
 }
 
 /** The root of the relay's actor system: it only holds the system together (events to it change nothing). */
@@ -85,7 +95,7 @@ export class Relay implements RelayPort {
         connectionName: `amqp-relay ${config.instanceId}`,
         ...(config.amqp.tls ? { tls: config.amqp.tls } : {}),
         logger: logger.child({ component: 'broker' }),
-        replies: relayReplyRouting(config),
+        replies: relayReplyRouting(config, deps.answerLookup),
         ...(metrics ? { observer: metrics.brokerObserver() } : {}),
       },
     });
@@ -109,16 +119,44 @@ export class Relay implements RelayPort {
   }
 
   submit(spec: RequestSpec): Promise<RequestOutcome> {
-    const { config, logger } = this.deps;
+    const { config } = this.deps;
     const { kind, correlationId, acceptedAt } = spec;
     const kindDeadline = REQUEST_KINDS[kind].deadlineMs(config.timeouts);
     const deadlineAt = acceptedAt + Math.min(spec.timeoutMs ?? kindDeadline, kindDeadline);
     const message = requestMessage(config, kind, correlationId, spec.body, deadlineAt, spec.trace);
-    this.admit(message.content.length);
-    const actor = createActor(requestLogic, {
-      parent: this.root,
-      input: { correlationId, kind, message, broker: this.batcher, acceptedAt, deadlineAt, replyOptional: REQUEST_KINDS[kind].replyOptional },
+    return this.run({ correlationId, kind, message, acceptedAt, deadlineAt, replyOptional: REQUEST_KINDS[kind].replyOptional });
+  }
+
+  lookup(correlationId: string, acceptedAt: number): Promise<LookupResult> {
+    return this.askOwner(correlationId, acceptedAt).then((result) => {
+      this.deps.metrics?.lookups.inc({ outcome: result.kind === 'found' ? 'found' : result.kind === 'notFound' ? result.reason : result.code });
+      return result;
     });
+  }
+
+  private askOwner(correlationId: string, acceptedAt: number): Promise<LookupResult> {
+    const { config, logger } = this.deps;
+    const owner = addressableOwnerOf(correlationId);
+    if (owner === undefined) return Promise.resolve({ kind: 'notFound', reason: 'notAnInstance' });
+    if (owner === config.instanceId) return Promise.resolve({ kind: 'notFound', reason: 'ownId' });
+    // Without a connection the lookup would only wait in the outbox until its deadline.
+    if (brokerStateOf(this.broker.getSnapshot()) !== 'connected') {
+      return Promise.resolve({ kind: 'failed', code: 'BROKER_UNAVAILABLE', message: 'the broker is unreachable: the owner of this request cannot be asked' });
+    }
+    const lookupId = newCorrelationId(config.instanceId);
+    const deadlineAt = acceptedAt + LOOKUP_DEADLINE_MS;
+    const message = lookupMessage(config, lookupId, owner, correlationId, deadlineAt);
+    return this.run({ correlationId: lookupId, kind: 'lookup', message, acceptedAt, deadlineAt, replyOptional: false }).then((outcome) =>
+      lookupResultOf(outcome, logger.child({ correlationId: lookupId })),
+    );
+  }
+
+  /** One request actor, from admission to its outcome, registered in flight with its deadline. */
+  private run(input: Omit<RequestInput, 'broker'>): Promise<RequestOutcome> {
+    const { logger } = this.deps;
+    const { correlationId, kind, message, acceptedAt, deadlineAt } = input;
+    this.admit(message.content.length);
+    const actor = createActor(requestLogic, { parent: this.root, input: { ...input, broker: this.batcher } });
     this.requests.add({ actor, correlationId, kind, acceptedAt, deadlineAt, bytes: message.content.length });
     const outcome = toPromise(actor).then(
       (output) => {

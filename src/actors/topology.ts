@@ -60,6 +60,11 @@ export function relayTopology(config: Config): Topology {
   return { channels: [crawl, ai] };
 }
 
-export function relayReplyRouting(config: Config): ReplyRouting {
-  return { instanceId: config.instanceId, queues: [config.queues.reply, config.queues.crawlResponse], forwardChannel: AI_CHANNEL };
+export function relayReplyRouting(config: Config, answerLookup?: ReplyRouting['answerLookup']): ReplyRouting {
+  return {
+    instanceId: config.instanceId,
+    queues: [config.queues.reply, config.queues.crawlResponse],
+    forwardChannel: AI_CHANNEL,
+    ...(answerLookup ? { answerLookup } : {}),
+  };
 }

@@ -1,9 +1,7 @@
 import type { RequestOutcome } from '../actors/request/outcome.ts';
+import type { AsyncResult } from '../requests/lookup.ts';
 
-export type AsyncResult =
-  | { readonly status: 'pending' }
-  | { readonly status: 'done'; readonly result: unknown }
-  | { readonly status: 'failed'; readonly error: { readonly code: string; readonly message: string } };
+export type { AsyncResult } from '../requests/lookup.ts';
 
 /**
  * Outcomes of asynchronous requests, readable for `ttlMs` after they are known. At most

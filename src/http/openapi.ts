@@ -106,7 +106,8 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Outcome of an asynchronous request',
           parameters: [{ name: 'correlationId', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'pending, done or failed', ...json(asyncResultResponse) }, ...errors(['UNAUTHORIZED', 'NOT_FOUND']) },
+          // Any instance answers: one that does not own the id asks its owner through the broker (503 when it cannot reach the broker).
+          responses: { '200': { description: 'pending, done or failed', ...json(asyncResultResponse) }, ...errors(['UNAUTHORIZED', 'NOT_FOUND', 'BROKER_UNAVAILABLE', 'OVERLOADED']) },
         },
       },
       '/healthz': get('Liveness', { '200': { description: 'The process runs', ...json(healthResponse) } }, false),

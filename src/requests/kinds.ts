@@ -89,4 +89,13 @@ export const REQUEST_KINDS = {
 
 export type RequestKind = keyof typeof REQUEST_KINDS;
 
+/**
+ * Kinds the relay sends on its own, with no route, body schema or worker: `lookup` asks another
+ * instance for an async result it owns (see lookup.ts). They are request actors like the others.
+ */
+type InternalKind = 'lookup';
+
+/** Every kind a request actor can carry (what /debug/actors and the live page show). */
+export type ActorKind = RequestKind | InternalKind;
+
 export const KIND_NAMES = Object.keys(REQUEST_KINDS) as RequestKind[];

@@ -86,6 +86,8 @@ const scenarios: Record<string, (r: Relays) => Promise<number>> = {
   },
   'GET /api/requests/{correlationId} 401': (r) => call(r.guarded.baseUrl, 'GET', '/api/requests/anything'),
   'GET /api/requests/{correlationId} 404': (r) => call(r.main.baseUrl, 'GET', '/api/requests/nobody.knows'),
+  // Another instance's id, asked by a relay that cannot reach the broker.
+  'GET /api/requests/{correlationId} 503': (r) => call(r.draining, 'GET', '/api/requests/elsewhere.1'),
   'GET /healthz 200': (r) => call(r.draining, 'GET', '/healthz'),
   'GET /readyz 200': (r) => call(r.main.baseUrl, 'GET', '/readyz'),
   'GET /readyz 503': (r) => call(r.draining, 'GET', '/readyz'),

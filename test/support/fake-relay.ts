@@ -5,6 +5,7 @@ import amqp, { type Options } from 'amqplib';
 import { pino } from 'pino';
 import type { ActorsSnapshot, Readiness, RelayPort, RequestSpec } from '../../src/actors/relay.ts';
 import { ResultStore } from '../../src/http/async-results.ts';
+import type { LookupResult } from '../../src/actors/request/lookup.ts';
 import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../src/requests/kinds.ts';
@@ -51,6 +52,15 @@ export class FakeRelay implements RelayPort {
   /** The kind's deadline, as the real relay reads it from the kinds table and the default configuration. */
   deadlineOf(kind: RequestKind): number {
     return REQUEST_KINDS[kind].deadlineMs(defaults.timeouts);
+  }
+
+  /** The ids looked up on other instances, and what the lookups give (by default: unknown there). */
+  readonly lookedUp: string[] = [];
+  lookupAnswer: (correlationId: string) => LookupResult = () => ({ kind: 'notFound', reason: 'unknown' });
+
+  lookup(correlationId: string): Promise<LookupResult> {
+    this.lookedUp.push(correlationId);
+    return Promise.resolve(this.lookupAnswer(correlationId));
   }
 
   readiness(): Readiness {

@@ -235,4 +235,24 @@ describe('broker replies and deliveries', () => {
     broker.current().emit({ type: 'amqp.confirmed', ids: [forward!.type === 'amqp.publish' ? forward!.messages[0]!.id : ''] });
     expect(broker.current().commands.at(-1)).toEqual({ type: 'amqp.ack', channel: 'crawl', deliveryTag: 4, generation: 1, channelEpoch: 0 });
   });
+
+  it('answers another instance’s lookup from the injected store and acknowledges the lookup only once the answer is confirmed', () => {
+    const asked: string[] = [];
+    const answerLookup = (id: string) => {
+      asked.push(id);
+      return id === 'me.3' ? ({ status: 'pending' } as const) : undefined;
+    };
+    const broker = fakeBroker({ replies: { ...routing, answerLookup } });
+    broker.connect();
+    const lookup = delivery({ type: 'lookup', correlationId: 'asker.1', replyTo: 'amqp-relay.reply.asker', content: Buffer.from('{"correlationId":"me.3"}'), deliveryTag: 7 });
+    broker.current().emit({ type: 'amqp.deliveries', deliveries: [lookup] });
+    expect(asked).toEqual(['me.3']);
+    const answer = broker.current().commands.find((c) => c.type === 'amqp.publish');
+    if (answer?.type !== 'amqp.publish') throw new Error('no answer published');
+    expect(answer.messages[0]).toMatchObject({ routingKey: 'amqp-relay.reply.asker', properties: { correlationId: 'asker.1', type: 'lookup-answer' } });
+    expect(JSON.parse(answer.messages[0]!.content.toString())).toEqual({ status: 'pending' });
+    expect(broker.current().commands.some((c) => c.type === 'amqp.ack')).toBe(false);
+    broker.current().emit({ type: 'amqp.confirmed', ids: [answer.messages[0]!.id] });
+    expect(broker.current().commands.at(-1)).toEqual({ type: 'amqp.ack', channel: 'ai', deliveryTag: 7, generation: 1, channelEpoch: 0 });
+  });
 });

@@ -175,6 +175,33 @@ describe('createApp over a fake relay', () => {
     expectError(await req({ path: '/api/requests/fake.unknown' }), 404, 'NOT_FOUND');
   });
 
+  it('answers a result it does not hold with what the owner says: the state, 404, or 503 when it cannot ask', async () => {
+    try {
+      relay.lookupAnswer = (id) =>
+        id === 'other.done'
+          ? { kind: 'found', result: { status: 'done', result: { title: 't' } } }
+          : id === 'other.down'
+            ? { kind: 'failed', code: 'BROKER_UNAVAILABLE', message: 'the broker is unreachable' }
+            : { kind: 'notFound', reason: 'ownerGone' };
+      const done = await req({ path: '/api/requests/other.done' });
+      expect(done.status).toBe(200);
+      expect(done.json).toEqual({ status: 'done', result: { title: 't' } });
+      expectError(await req({ path: '/api/requests/other.gone' }), 404, 'NOT_FOUND');
+      const down = await req({ path: '/api/requests/other.down' });
+      expectError(down, 503, 'BROKER_UNAVAILABLE');
+      expect(down.headers['retry-after']).toBe('5');
+      expect(relay.lookedUp.slice(-3)).toEqual(['other.done', 'other.gone', 'other.down']);
+
+      // A result it holds is answered from its own store, without asking anyone.
+      const accepted = await req({ method: 'POST', path: '/api/crawl', headers: { ...json, prefer: 'respond-async' }, body: JSON.stringify({ url: 'http://e.com' }) });
+      const asked = relay.lookedUp.length;
+      expect((await req({ path: String(accepted.headers.location) })).status).toBe(200);
+      expect(relay.lookedUp.length).toBe(asked);
+    } finally {
+      relay.lookupAnswer = () => ({ kind: 'notFound', reason: 'unknown' });
+    }
+  });
+
   it('refuses new requests with 503 SHUTTING_DOWN while draining, health stays up', async () => {
     draining = true;
     try {

@@ -6,7 +6,7 @@ import type { Delivery } from './messages.ts';
 import { notify } from './publishing.ts';
 import { decideDelivery } from './routing.ts';
 
-/** The broker machine's effects on what it consumes: replies routed by correlation id, forwards, drops, work. */
+/** The broker machine's effects on what it consumes: replies routed by correlation id, forwards, lookups answered, drops, work. */
 
 export function routeDelivery(context: BrokerContext, session: SessionLink, self: AnyActorRef, delivery: Delivery): void {
   const decision = decideDelivery(delivery, context.replies, context.pending);
@@ -16,7 +16,8 @@ export function routeDelivery(context: BrokerContext, session: SessionLink, self
       ack(session, delivery);
       notify(decision.entry.notify, { type: 'broker.reply', id: decision.entry.message.id, delivery });
       break;
-    case 'forward': {
+    case 'forward':
+    case 'answer': {
       // Through the mailbox, so that the state decides: published now, or kept in the outbox.
       const forward: PublishCommand = { type: 'broker.publish', message: decision.message, ackOnConfirm: delivery };
       if (!isStale(context, delivery)) self.send(forward);

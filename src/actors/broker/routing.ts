@@ -1,5 +1,6 @@
 import { replyQueueName } from '../../config/load-config.ts';
-import { ownerOf } from '../../requests/correlation-id.ts';
+import { addressableOwnerOf, isAddressableInstance, ownerOf } from '../../requests/correlation-id.ts';
+import { LOOKUP_ANSWER_TYPE, LOOKUP_DEADLINE_MS, LOOKUP_TYPE, type AsyncResult, lookedUpId } from '../../requests/lookup.ts';
 import type { Delivery, OutboundMessage } from './messages.ts';
 import type { DropReason, PendingEntry, PendingMessages } from './pending.ts';
 
@@ -10,36 +11,70 @@ export interface ReplyRouting {
   readonly queues: readonly string[];
   /** The channel that forwards replies owned by another instance. */
   readonly forwardChannel: string;
+  /**
+   * The state of an async result this instance owns, for another instance's lookup: a synchronous,
+   * in-memory read (it runs inside the broker actor). Without it every lookup is answered `unknown`.
+   */
+  readonly answerLookup?: (correlationId: string) => AsyncResult | undefined;
 }
 
 export type DeliveryDecision =
   | { readonly kind: 'reply'; readonly entry: PendingEntry }
   | { readonly kind: 'forward'; readonly message: OutboundMessage }
+  /** Another instance's lookup of a result we own: the answer to publish, acknowledging the lookup once confirmed. */
+  | { readonly kind: 'answer'; readonly message: OutboundMessage }
   | { readonly kind: 'drop'; readonly reason: DropReason }
   | { readonly kind: 'work' };
-
-/** AMQP short strings (queue names, routing keys) are at most 255 bytes. */
-const MAX_SHORT_STRING_BYTES = 255;
-/** What a relay instance id may be (RELAY_INSTANCE_ID): anything else was never issued by a relay. */
-const INSTANCE_ID = /^[A-Za-z0-9_-]+$/;
-
-function isForwardableOwner(owner: string): boolean {
-  return INSTANCE_ID.test(owner) && Buffer.byteLength(replyQueueName(owner)) <= MAX_SHORT_STRING_BYTES;
-}
 
 /** Decides what a consumed message is: a reply for us, someone else's reply to pass on, junk, or work. */
 export function decideDelivery(delivery: Delivery, routing: ReplyRouting | undefined, pending: PendingMessages): DeliveryDecision {
   if (!routing || !routing.queues.includes(delivery.queue)) return { kind: 'work' };
+  if (delivery.type === LOOKUP_TYPE) return decideLookup(delivery, routing);
   const id = delivery.correlationId;
   if (id === undefined || id === '') return { kind: 'drop', reason: 'unforwardable' };
   const entry = pending.get(id);
   if (entry?.expectReply) return { kind: 'reply', entry };
   const owner = ownerOf(id);
   if (owner && owner !== routing.instanceId && delivery.queue !== replyQueueName(routing.instanceId)) {
-    if (!isForwardableOwner(owner)) return { kind: 'drop', reason: 'unforwardable' };
+    if (!isAddressableInstance(owner)) return { kind: 'drop', reason: 'unforwardable' };
     return { kind: 'forward', message: forwardOf(delivery, owner, routing.forwardChannel) };
   }
   return { kind: 'drop', reason: pending.dropReason(id) };
+}
+
+/**
+ * A lookup is answered only from this instance's own reply queue (never passed on: a lookup that
+ * reaches another queue was misaddressed), and only to the asker's reply queue, the one its
+ * correlation id names: the relay never publishes a result to an arbitrary queue.
+ */
+function decideLookup(delivery: Delivery, routing: ReplyRouting): DeliveryDecision {
+  if (delivery.queue !== replyQueueName(routing.instanceId)) return { kind: 'drop', reason: 'unforwardable' };
+  const asker = addressableOwnerOf(delivery.correlationId);
+  if (asker === undefined || delivery.replyTo !== replyQueueName(asker)) return { kind: 'drop', reason: 'unforwardable' };
+  const id = lookedUpId(delivery.content);
+  const state = id === undefined ? undefined : routing.answerLookup?.(id);
+  return { kind: 'answer', message: answerOf(delivery, delivery.replyTo, state ?? { status: 'unknown' }, routing.forwardChannel) };
+}
+
+function answerOf(lookup: Delivery, replyTo: string, answer: object, channel: string): OutboundMessage {
+  const id = `lookup-answer.${lookup.generation}.${lookup.channel}.${lookup.channelEpoch}.${lookup.deliveryTag}`;
+  return {
+    id,
+    channel,
+    exchange: '',
+    routingKey: replyTo,
+    content: Buffer.from(JSON.stringify(answer)),
+    // An asker that is gone has nobody to tell: the answer is dropped by the broker, not returned.
+    mandatory: false,
+    deadlineAt: Date.now() + LOOKUP_DEADLINE_MS,
+    properties: {
+      correlationId: lookup.correlationId,
+      messageId: id,
+      type: LOOKUP_ANSWER_TYPE,
+      contentType: 'application/json',
+      deliveryMode: 1,
+    },
+  };
 }
 
 function forwardOf(delivery: Delivery, owner: string, channel: string): OutboundMessage {

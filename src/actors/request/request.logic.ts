@@ -1,6 +1,6 @@
 import type { ActorLogic, ActorScope, AnyActorRef } from 'xstate';
 import type { RequestErrorCode } from '../../errors.ts';
-import type { RequestKind } from '../../requests/kinds.ts';
+import type { ActorKind } from '../../requests/kinds.ts';
 import type { BrokerNotice } from '../broker/events.ts';
 import type { OutboundMessage } from '../broker/messages.ts';
 import { decodeReply, type RequestOutcome } from './outcome.ts';
@@ -13,7 +13,7 @@ export interface BrokerPort {
 
 export interface RequestInput {
   readonly correlationId: string;
-  readonly kind: RequestKind;
+  readonly kind: ActorKind;
   readonly message: OutboundMessage;
   readonly broker: BrokerPort;
   /** When the HTTP request was accepted, and its absolute deadline (epoch ms). */

@@ -91,10 +91,18 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
     });
   }
 
-  router.get('/api/requests/:correlationId', (ctx) => {
-    const result = results.get(ctx.params.correlationId ?? '');
-    if (!result) throw new RelayError('NOT_FOUND', 'no such request (unknown, or its result has expired)');
-    ctx.body = result;
+  // A result this instance does not hold is asked of its owner (the id's prefix), through the broker.
+  router.get('/api/requests/:correlationId', async (ctx) => {
+    const correlationId = ctx.params.correlationId ?? '';
+    const local = results.get(correlationId);
+    if (local) {
+      ctx.body = local;
+      return;
+    }
+    const looked = await relay.lookup(correlationId, ctx.state.acceptedAt);
+    if (looked.kind === 'failed') throw new RelayError(looked.code, looked.message);
+    if (looked.kind === 'notFound') throw new RelayError('NOT_FOUND', 'no such request (unknown, or its result has expired)');
+    ctx.body = looked.result;
   });
 
   return router;
