@@ -43,9 +43,11 @@ const exitAfterChildren = async () => {
 };
 
 const stopAll = (signal: NodeJS.Signals) => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  // Once: npm passes a Ctrl-C on to the demo besides the terminal's own, and a second signal makes
+  // the relay exit at once instead of draining.
   if (exiting) return;
   exiting = true;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   void exitAfterChildren();
 };
 process.on('SIGINT', () => stopAll('SIGINT'));
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
   const env = childEnv(broker.url);
   children = [sibling('workers/main'), sibling('main')].map((entry) =>
     // Own process groups: a Ctrl-C reaches each child once, through stopAll, not twice.
-    spawn(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit', env, detached: true }),
+    spawn(process.execPath, [...process.execArgv, entry], { stdio: 'inherit', env, detached: true }),
   );
   for (const child of children) {
     child.on('exit', (code) => {
