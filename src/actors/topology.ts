@@ -29,15 +29,18 @@ function unique(queues: QueueSpec[]): QueueSpec[] {
 /** What the relay declares and consumes on each connection. */
 export function relayTopology(config: Config): Topology {
   const { queues } = config;
+  const reopenAfterNacks = config.amqp.queueType === 'quorum';
   const crawl: ChannelSpec = {
     name: CRAWL_CHANNEL,
     prefetch: 1_000,
+    reopenAfterNacks,
     queues: unique([requestQueue(queues.crawlRequest, config), requestQueue(queues.crawlResponse, config)]),
     consume: [queues.crawlResponse],
   };
   const ai: ChannelSpec = {
     name: AI_CHANNEL,
     prefetch: 1_000,
+    reopenAfterNacks,
     queues: unique([
       requestQueue(queues.recipe, config),
       requestQueue(queues.image, config),

@@ -57,6 +57,8 @@ export interface QueueSpec {
 
 export interface ChannelSpec {
   readonly name: string;
+  /** Reopen the channel when one destination keeps nacking (the quorum-queue failover workaround in session-channel.ts). */
+  readonly reopenAfterNacks?: boolean;
   readonly prefetch: number;
   readonly queues: readonly QueueSpec[];
   readonly consume: readonly string[];

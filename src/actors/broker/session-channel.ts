@@ -16,10 +16,18 @@ function replyTextOf(msg: Message): string {
 /**
  * RabbitMQ 3.10: a channel that published to a quorum queue while the queue had no leader (its
  * node just died) goes on nacking every later publish to that queue, while a new channel is acked.
- * A nack fails only its own message; this many nacks in a row, with no confirm between them,
- * reopen the channel (what it had not confirmed is then published again).
+ * A nack fails only its own message; with quorum queues (RABBITMQ_QUEUE_TYPE=quorum), this many
+ * nacks in a row to one destination, with no confirm for it between them, reopen the channel (what
+ * it had not confirmed is then published again). With classic queues a nack means the queue refused
+ * the message (a full `reject-publish` queue): the channel, its consumers and everything else it
+ * carries stay as they are.
+ * Counted per destination: publishes to the channel's other queues are still confirmed, and would
+ * otherwise reset the count for ever (seen in the cluster test: every image request nacked after a
+ * failover while the recipe requests on the same channel were confirmed).
  */
 const NACKS_IN_A_ROW_TO_REOPEN = 10;
+
+const destinationOf = (message: OutboundMessage) => `${message.exchange}\u0000${message.routingKey}`;
 
 export interface ChannelHost {
   readonly generation: number;
@@ -56,7 +64,8 @@ export class SessionChannel {
    * delivery (at most the channel's prefetch).
    */
   private held: OutboundMessage[] | undefined;
-  private nacksInARow = 0;
+  /** Nacks in a row per destination (exchange and routing key): a confirm for it clears its count. */
+  private readonly nacksInARow = new Map<string, number>();
 
   constructor(
     readonly spec: ChannelSpec,
@@ -101,7 +110,7 @@ export class SessionChannel {
       });
     }
     this.current = ch;
-    this.nacksInARow = 0;
+    this.nacksInARow.clear();
     return epoch;
   }
 
@@ -139,11 +148,11 @@ export class SessionChannel {
         { ...message.properties, mandatory: message.mandatory, ...(expiration ? { expiration } : {}) },
         (err: unknown) => {
           if (!err) {
-            this.nacksInARow = 0;
+            if (this.nacksInARow.size > 0) this.nacksInARow.delete(destinationOf(message));
             host.confirmed(message.id);
           } else if (describeError(err) === 'message nacked') {
             host.sendBack({ type: 'amqp.nacked', id: message.id, reason: 'the broker refused the message' });
-            this.countNack(ch);
+            this.countNack(ch, destinationOf(message));
           }
           // 'channel closed': still unconfirmed; the machine publishes it again after the reset or reconnect.
         },
@@ -169,10 +178,13 @@ export class SessionChannel {
     }
   }
 
-  private countNack(ch: ConfirmChannel): void {
-    if (++this.nacksInARow < NACKS_IN_A_ROW_TO_REOPEN || this.acking !== ch) return;
-    this.lastError = `the broker nacked ${this.nacksInARow} publishes in a row`;
-    this.nacksInARow = 0;
+  private countNack(ch: ConfirmChannel, destination: string): void {
+    if (!this.spec.reopenAfterNacks) return;
+    const nacks = (this.nacksInARow.get(destination) ?? 0) + 1;
+    this.nacksInARow.set(destination, nacks);
+    if (nacks < NACKS_IN_A_ROW_TO_REOPEN || this.acking !== ch) return;
+    this.lastError = `the broker nacked ${nacks} publishes in a row to one queue`;
+    this.nacksInARow.clear();
     ch.close().catch(() => {});
   }
 
