@@ -17,7 +17,7 @@ describe('a channel nacked for one queue while another queue is confirmed', () =
   beforeAll(async () => {
     await withChannel(url, async (channel) => {
       // Every publish to the recipe queue is refused; the image queue takes everything.
-      await channel.assertQueue(queues.AI_QUEUE_NAME!, { durable: true, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+      await channel.assertQueue(queues.AI_QUEUE_NAME, { durable: true, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
       for (const name of [queues.AI_IMAGE_QUEUE_NAME!, queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!, queues.RABBITMQ_CRAWLING_RESPONSE_QUEUE!]) {
         await channel.assertQueue(name, { durable: true });
       }
