@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   const instanceId = `soak-${tag}`;
   const env = { ...process.env, NODE_ENV: 'production' };
 
-  const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/soak-worker.ts', amqpUrl, queues.ai, queues.crawl], env, 'soak worker');
+  const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', '--markers', amqpUrl, '256', queues.ai, queues.crawl], env, 'soak worker');
   const port = await freePort();
   const relay = startChild(
     process.execPath,
