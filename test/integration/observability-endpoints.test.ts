@@ -65,10 +65,15 @@ describe('health, metrics and actors of a connected relay', () => {
 
   it('exports request, broker and publish metrics in the Prometheus format', async () => {
     expect((await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: 'soup' })).status).toBe(200);
-    const res = await fetch(`${relay.baseUrl}/metrics`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    const text = await res.text();
+    // A publish confirm may arrive after the reply it led to; the count settles once both are in.
+    let text = '';
+    await waitFor(async () => {
+      const res = await fetch(`${relay.baseUrl}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      text = await res.text();
+      return sample(text, 'relay_publishes_total{outcome="confirmed"}') === 2;
+    }, 5_000, 'both publishes confirmed');
     expect(sample(text, 'relay_requests_total{route="/api/ai/recipe",outcome="ok"}')).toBe(1);
     expect(sample(text, 'relay_requests_total{route="/api/ai/recipe",outcome="TIMEOUT"}')).toBe(1);
     expect(sample(text, 'relay_request_timeouts_total{route="/api/ai/recipe"}')).toBe(1);
