@@ -78,10 +78,14 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
-  readonly timeouts = new client.Counter({
-    name: 'relay_request_timeouts_total',
-    help: 'API requests answered 504 TIMEOUT (published, no reply before the deadline), by route template',
-    labelNames: ['route'] as const,
+  /**
+   * relay_requests_total counts each request once, by its HTTP answer; an asynchronous request's
+   * answer is its 202, so its final outcome is counted here, once, and in no other series.
+   */
+  readonly asyncResults = new client.Counter({
+    name: 'relay_async_results_total',
+    help: 'Final outcomes of requests answered 202 (ok or the error code, e.g. TIMEOUT), by route template',
+    labelNames: ['route', 'outcome'] as const,
     registers: [this.registry],
   });
 
@@ -111,7 +115,7 @@ export class RelayMetrics {
   }
 
   /** The labelled children of one (route, outcome), looked up once: prom-client hashes the labels on every call otherwise. */
-  private readonly byRouteOutcome = new Map<string, { readonly count: client.Counter.Internal; readonly duration: client.Histogram.Internal<string>; readonly timeouts?: client.Counter.Internal }>();
+  private readonly byRouteOutcome = new Map<string, { readonly count: client.Counter.Internal; readonly duration: client.Histogram.Internal<string> }>();
 
   observeRequest(route: string, outcome: string, seconds: number): void {
     const key = `${route} ${outcome}`;
@@ -120,12 +124,14 @@ export class RelayMetrics {
       children = {
         count: this.requests.labels({ route, outcome }),
         duration: this.duration.labels({ route, outcome }),
-        ...(outcome === 'TIMEOUT' ? { timeouts: this.timeouts.labels({ route }) } : {}),
       };
       this.byRouteOutcome.set(key, children);
     }
     children.count.inc();
     children.duration.observe(seconds);
-    children.timeouts?.inc();
+  }
+
+  observeAsyncResult(route: string, outcome: string): void {
+    this.asyncResults.inc({ route, outcome });
   }
 }

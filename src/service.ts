@@ -45,7 +45,7 @@ const ANSWER_FLUSH_MS = 2_000;
 export async function startRelayService(config: Config, logger: Logger, options: ServiceOptions): Promise<RelayService> {
   const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { telemetry: config.telemetry });
   const metrics = new RelayMetrics({ collectDefault: options.processMetrics ?? true });
-  const results = new ResultStore(config.resultTtlMs, config.resultStoreMax);
+  const results = new ResultStore(config.resultTtlMs, config.resultStoreMax, (route, outcome) => metrics.observeAsyncResult(route, outcome));
   const relay = new Relay({
     config,
     logger,

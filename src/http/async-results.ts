@@ -3,6 +3,9 @@ import type { AsyncResult } from '../requests/lookup.ts';
 
 export type { AsyncResult } from '../requests/lookup.ts';
 
+/** Told once of each asynchronous request's final outcome (`ok` or the error code), by route template. */
+export type AsyncOutcomeObserver = (route: string, outcome: string) => void;
+
 /**
  * Outcomes of asynchronous requests, readable for `ttlMs` after they are known. At most
  * `maxFinished` finished results are kept: beyond that the oldest finished one is forgotten first.
@@ -16,15 +19,19 @@ export class ResultStore {
   constructor(
     private readonly ttlMs: number,
     private readonly maxFinished: number = Number.POSITIVE_INFINITY,
+    private readonly observeOutcome: AsyncOutcomeObserver = () => {},
   ) {}
 
   get size(): number {
     return this.results.size;
   }
 
-  accept(correlationId: string, outcome: Promise<RequestOutcome>): void {
+  accept(correlationId: string, outcome: Promise<RequestOutcome>, route: string): void {
     this.results.set(correlationId, { status: 'pending' });
-    void outcome.then((o) => this.settle(correlationId, o));
+    void outcome.then((o) => {
+      this.settle(correlationId, o);
+      this.observeOutcome(route, o.ok ? 'ok' : o.code);
+    });
   }
 
   get(correlationId: string): AsyncResult | undefined {

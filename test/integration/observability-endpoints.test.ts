@@ -76,7 +76,6 @@ describe('health, metrics and actors of a connected relay', () => {
     }, 5_000, 'both publishes confirmed');
     expect(sample(text, 'relay_requests_total{route="/api/ai/recipe",outcome="ok"}')).toBe(1);
     expect(sample(text, 'relay_requests_total{route="/api/ai/recipe",outcome="TIMEOUT"}')).toBe(1);
-    expect(sample(text, 'relay_request_timeouts_total{route="/api/ai/recipe"}')).toBe(1);
     expect(sample(text, 'relay_request_duration_seconds_count{route="/api/ai/recipe",outcome="ok"}')).toBe(1);
     expect(sample(text, 'relay_requests_in_flight')).toBe(0);
     expect(sample(text, 'relay_outbox_size')).toBe(0);
@@ -85,6 +84,21 @@ describe('health, metrics and actors of a connected relay', () => {
     expect(sample(text, 'relay_broker_state{state="connected"}')).toBe(1);
     expect(sample(text, 'relay_publishes_total{outcome="confirmed"}')).toBe(2);
     expect(sample(text, 'relay_replies_dropped_total{reason="unknown"}')).toBe(0);
+  });
+
+  it('counts an asynchronous request once by its 202 and once by its final outcome', async () => {
+    const accepted = await postJson(relay.baseUrl, '/api/crawl/ping', {}, { 'x-timeout-ms': '300' });
+    expect(accepted.status).toBe(202);
+    const id = (accepted.json as { correlationId: string }).correlationId;
+    let outcome = '';
+    await waitFor(async () => {
+      const result = (await (await fetch(`${relay.baseUrl}/api/requests/${id}`)).json()) as { status: string; error?: { code: string } };
+      outcome = result.status === 'done' ? 'ok' : (result.error?.code ?? '');
+      return result.status !== 'pending';
+    }, 5_000, 'the ping to end');
+    const text = await (await fetch(`${relay.baseUrl}/metrics`)).text();
+    expect(sample(text, `relay_async_results_total{route="/api/crawl/ping",outcome="${outcome}"}`)).toBe(1);
+    expect(sample(text, 'relay_requests_total{route="/api/crawl/ping",outcome="ok"}')).toBe(1);
   });
 
   it('answers 404 for the live inspector while XSTATE_INSPECT is off', async () => {

@@ -78,8 +78,8 @@ export class FakeRelay implements RelayPort {
 /** createApp over a FakeRelay, with silent logs and a private metrics registry. */
 export function fakeApp(overrides: Partial<AppDeps> & { relay?: FakeRelay } = {}) {
   const relay = overrides.relay ?? new FakeRelay();
-  const results = overrides.results ?? new ResultStore(60_000);
   const metrics = overrides.metrics ?? new RelayMetrics({ collectDefault: false });
+  const results = overrides.results ?? new ResultStore(60_000, Number.POSITIVE_INFINITY, (route, outcome) => metrics.observeAsyncResult(route, outcome));
   const app = createApp({
     logger: pino({ level: 'silent' }),
     maxBodyBytes: 1024,

@@ -46,14 +46,24 @@ describe('relay metrics', () => {
     expect(await sample(metrics, 'relay_publishes_total{outcome="nacked"}')).toBe(0);
   });
 
-  it('labels requests by route template and outcome, and counts timeouts', async () => {
+  it('labels requests by route template and outcome, a timeout among them', async () => {
     const metrics = new RelayMetrics({ collectDefault: false });
     metrics.observeRequest('/api/ai/recipe', 'ok', 0.004);
     metrics.observeRequest('/api/ai/recipe', 'TIMEOUT', 2);
     expect(await sample(metrics, 'relay_requests_total{route="/api/ai/recipe",outcome="ok"}')).toBe(1);
     expect(await sample(metrics, 'relay_request_duration_seconds_bucket{le="0.005",route="/api/ai/recipe",outcome="ok"}')).toBe(1);
     expect(await sample(metrics, 'relay_request_duration_seconds_count{route="/api/ai/recipe",outcome="TIMEOUT"}')).toBe(1);
-    expect(await sample(metrics, 'relay_request_timeouts_total{route="/api/ai/recipe"}')).toBe(1);
+    expect(await sample(metrics, 'relay_requests_total{route="/api/ai/recipe",outcome="TIMEOUT"}')).toBe(1);
+  });
+
+  it('counts the final outcomes of asynchronous requests apart from their HTTP answers', async () => {
+    const metrics = new RelayMetrics({ collectDefault: false });
+    metrics.observeAsyncResult('/api/crawl/ping', 'ok');
+    metrics.observeAsyncResult('/api/crawl/ping', 'TIMEOUT');
+    metrics.observeAsyncResult('/api/crawl/ping', 'TIMEOUT');
+    expect(await sample(metrics, 'relay_async_results_total{route="/api/crawl/ping",outcome="ok"}')).toBe(1);
+    expect(await sample(metrics, 'relay_async_results_total{route="/api/crawl/ping",outcome="TIMEOUT"}')).toBe(2);
+    expect(await sample(metrics, 'relay_requests_total{route="/api/crawl/ping",outcome="TIMEOUT"}')).toBeUndefined();
   });
 
   it('reads the outbox size when scraped, and includes the default process metrics', async () => {

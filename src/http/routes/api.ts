@@ -74,7 +74,7 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
   const accept = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
     const outcome = submit(ctx, kind, body);
     const { correlationId } = ctx.state;
-    results.accept(correlationId, outcome);
+    results.accept(correlationId, outcome, REQUEST_KINDS[kind].route);
     ctx.status = 202;
     ctx.set('Location', `/api/requests/${encodeURIComponent(correlationId)}`);
     ctx.body = { correlationId, status: 'accepted' };
