@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createWebSocketReceiver } from '@statelyai/inspect';
 import { createInspectorServer } from '@statelyai/inspect/server';
@@ -8,13 +9,18 @@ import { createInspectorServer } from '@statelyai/inspect/server';
  * the last 200 for late ones), and at http://localhost:<port> serves a page that embeds
  * https://stately.ai/inspect and feeds it (the browser needs that site, so internet access).
  *
- *   npx tsx scripts/inspector-server.ts [--port 8080] [--print]
+ *   npx tsx scripts/inspector-server.ts [--port 8080] [--print | --json]
  *
- * --print also writes one line per inspection event to stdout (no browser needed).
+ * --print also writes one line per inspection event to stdout (no browser needed); --json writes
+ * each event as it arrived, one JSON document a line.
  */
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '8080' }, print: { type: 'boolean', default: false } },
+  options: {
+    port: { type: 'string', default: '8080' },
+    print: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
 });
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 1 || port > 65_535) {
@@ -22,6 +28,19 @@ if (!Number.isInteger(port) || port < 1 || port > 65_535) {
   process.exit(2);
 }
 
+/** createInspectorServer throws from an 'error' event nobody can listen to when the port is taken: ask first. */
+async function portIsFree(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, () => probe.close(() => resolve(true)));
+  });
+}
+
+if (!(await portIsFree())) {
+  console.error(`port ${port} is in use: choose another with --port`);
+  process.exit(1);
+}
 const server = createInspectorServer({ port, autoOpen: false });
 
 async function serving(): Promise<boolean> {
@@ -48,15 +67,19 @@ interface Shown {
   snapshot?: { status?: string; value?: unknown };
 }
 
-if (values.print) {
+if (values.print || values.json) {
   const names = new Map<string, string>();
   createWebSocketReceiver({ server: `ws://127.0.0.1:${port}` }).subscribe((raw) => {
+    if (values.json) {
+      console.log(JSON.stringify(raw));
+      return;
+    }
     const e = raw as unknown as Shown;
     if (e.type === '@xstate.actor' && e.name) names.set(e.sessionId, e.name);
     const actor = names.get(e.sessionId) ?? e.sessionId;
     const detail =
       e.type === '@xstate.snapshot'
-        ? `${JSON.stringify(e.snapshot?.value)} ${e.snapshot?.status} after ${e.event?.type}`
+        ? `${e.snapshot?.value === undefined ? '' : `${JSON.stringify(e.snapshot.value)} `}${e.snapshot?.status} after ${e.event?.type}`
         : e.type === '@xstate.event'
           ? (e.event?.type ?? '')
           : 'created';
