@@ -43,7 +43,7 @@ const ANSWER_FLUSH_MS = 2_000;
 
 /** Actors, HTTP app and server, composed once for `npm start` and for the tests. */
 export async function startRelayService(config: Config, logger: Logger, options: ServiceOptions): Promise<RelayService> {
-  const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { telemetry: config.telemetry });
+  const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { telemetry: config.telemetry, bodies: config.inspectBodies });
   const metrics = new RelayMetrics({ collectDefault: options.processMetrics ?? true });
   const results = new ResultStore(config.resultTtlMs, config.resultStoreMax, (route, outcome) => metrics.observeAsyncResult(route, outcome));
   const relay = new Relay({

@@ -1,7 +1,9 @@
 import type { InspectionEvent } from 'xstate';
+import { redactUrl } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
 import { requestTracing } from '../telemetry.ts';
 import { brokerMachine } from './broker/broker.machine.ts';
+import { inspectable, inspectableContext } from './inspect-sanitise.ts';
 import { LiveInspectionHub } from './live-inspection.ts';
 import { describeStatechart } from './live-statechart.ts';
 
@@ -20,6 +22,8 @@ export interface Inspection {
 export interface InspectionOptions {
   /** One OpenTelemetry span per request, built from the request actors' inspection events. */
   readonly telemetry?: boolean;
+  /** XSTATE_INSPECT_BODIES: Stately's inspector also gets the clients' and workers' payloads. */
+  readonly bodies?: boolean;
 }
 
 /** One observer that hands every inspection event to each sink; none at all when there is no sink. */
@@ -48,11 +52,24 @@ function shielded(observer: InspectionObserver | undefined, logger: Logger): Ins
   };
 }
 
-/** Contexts hold actor refs, loggers and buffers: Stately's inspector gets their plain fields only. */
-function plainFields(context: unknown): Record<string, unknown> {
-  const plain: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(context ?? {})) if (value === null || typeof value !== 'object') plain[key] = value;
-  return plain;
+/** The only inspection events Stately's inspector shows (it drops the others, after a timer each). */
+const SHOWN = new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot']);
+
+/**
+ * Stately's WebSocket inspector. It copies and serializes each event on a later turn, never in the
+ * actor's step; payloads are replaced there, on its copy (see inspect-sanitise.ts).
+ */
+async function webSocketInspector(url: string, bodies: boolean, stops: (() => void)[]): Promise<InspectionObserver> {
+  const { createWebSocketInspector } = await import('@statelyai/inspect');
+  const inspector = createWebSocketInspector({
+    url,
+    sanitizeContext: inspectableContext,
+    serialize: (event) => inspectable(event, bodies),
+  });
+  stops.push(() => inspector.stop());
+  return (e) => {
+    if (SHOWN.has(e.type)) inspector.inspect.next?.(e);
+  };
 }
 
 /**
@@ -69,11 +86,9 @@ export async function createInspection(target: string, logger: Logger, options: 
     sinks.push(live.observe);
     logger.info('live XState inspector at /debug/inspector');
   } else if (target !== 'off') {
-    const { createWebSocketInspector } = await import('@statelyai/inspect');
-    const inspector = createWebSocketInspector({ url: target, sanitizeContext: plainFields });
-    sinks.push((e) => inspector.inspect.next?.(e));
-    stops.push(() => inspector.stop());
-    logger.info({ target }, 'XState inspection events go to a WebSocket inspector');
+    const bodies = options.bodies ?? false;
+    sinks.push(await webSocketInspector(target, bodies, stops));
+    logger.info({ target: redactUrl(target), bodies }, 'XState inspection events go to a WebSocket inspector');
   }
   if (options.telemetry) {
     sinks.push(requestTracing());

@@ -30,6 +30,7 @@ export const DEFAULTS = {
   HOST: '0.0.0.0',
   LOG_LEVEL: 'info',
   XSTATE_INSPECT: 'off',
+  XSTATE_INSPECT_BODIES: false,
 } as const;
 
 const positiveInt = z.coerce
@@ -113,6 +114,7 @@ export const envSchema = z.object({
   LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
   LOG_PRETTY: bool.default(false),
   XSTATE_INSPECT: inspectTarget.default(DEFAULTS.XSTATE_INSPECT),
+  XSTATE_INSPECT_BODIES: bool.default(DEFAULTS.XSTATE_INSPECT_BODIES),
   OTEL_ENABLED: bool.default(false),
   METRICS_ENDPOINT: bool.default(true),
   DEBUG_ENDPOINTS: bool.default(true),

@@ -53,6 +53,8 @@ export interface Config {
   readonly crawler: { readonly allowPrivate: boolean };
   readonly log: { readonly level: z.infer<typeof logLevel>; readonly pretty: boolean };
   readonly inspect: string;
+  /** XSTATE_INSPECT_BODIES: a ws:// inspector also gets request and reply bodies (otherwise markers). */
+  readonly inspectBodies: boolean;
   /** OTEL_ENABLED: one OpenTelemetry span per request (through the globally registered TracerProvider). */
   readonly telemetry: boolean;
 }
@@ -140,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     crawler: { allowPrivate: e.CRAWLER_ALLOW_PRIVATE },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     inspect: e.XSTATE_INSPECT,
+    inspectBodies: e.XSTATE_INSPECT_BODIES,
     telemetry: e.OTEL_ENABLED,
   });
 }
