@@ -1,6 +1,5 @@
 import type { InspectionEvent } from 'xstate';
 import type { Logger } from '../log.ts';
-import { requestTracing } from '../telemetry.ts';
 import { brokerMachine } from './broker/broker.machine.ts';
 import { LiveInspectionHub } from './live-inspection.ts';
 import { describeStatechart } from './live-statechart.ts';
@@ -18,8 +17,8 @@ export interface Inspection {
 }
 
 export interface InspectionOptions {
-  /** One OpenTelemetry span per request, built from the request actors' inspection events. */
-  readonly telemetry?: boolean;
+  /** OTEL_ENABLED: request actors' events for their request's span (RequestTracing.observe). */
+  readonly tracing?: InspectionObserver | undefined;
 }
 
 /** One observer that hands every inspection event to each sink; none at all when there is no sink. */
@@ -57,8 +56,8 @@ function plainFields(context: unknown): Record<string, unknown> {
 
 /**
  * The one inspection observer every actor is created with. XSTATE_INSPECT: `off`, `live` (the
- * built-in page), or a ws:// URL of Stately's WebSocket inspector; with `telemetry`, request
- * actors also become OpenTelemetry spans.
+ * built-in page), or a ws:// URL of Stately's WebSocket inspector; with `tracing`, request
+ * actors' steps also become events on their request's OpenTelemetry span.
  */
 export async function createInspection(target: string, logger: Logger, options: InspectionOptions = {}): Promise<Inspection> {
   const sinks: InspectionObserver[] = [];
@@ -75,9 +74,9 @@ export async function createInspection(target: string, logger: Logger, options: 
     stops.push(() => inspector.stop());
     logger.info({ target }, 'XState inspection events go to a WebSocket inspector');
   }
-  if (options.telemetry) {
-    sinks.push(requestTracing());
-    logger.info('OpenTelemetry: one span per request');
+  if (options.tracing) {
+    sinks.push(options.tracing);
+    logger.info('OpenTelemetry: one span per API request');
   }
   return { inspect: shielded(composeObservers(sinks), logger), live, stop: () => stops.forEach((stop) => stop()) };
 }
