@@ -117,6 +117,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
       server.closeIdleConnections();
       server.closeAllConnections();
       await closed;
+      await tracing?.flush(ANSWER_FLUSH_MS);
       return drained;
     },
     stop: async () => {

@@ -1,8 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Attributes,
   isSpanContextValid,
   propagation,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -73,6 +75,18 @@ export class RequestTracing {
     if (userAgent) attributes['user_agent.original'] = userAgent;
     const span = this.tracer.startSpan(`${request.method} ${request.route}`, { kind: SpanKind.SERVER, attributes }, parent);
     return new TracedRequest(span, trace.getSpanContext(parent)?.spanId, request.headers, this.open);
+  }
+
+  /**
+   * At the end of a shutdown: export what the registered SDK still buffers (a BatchSpanProcessor
+   * waits up to OTEL_BSP_SCHEDULE_DELAY), bounded, as an unreachable collector must not hold the exit.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    const registered = trace.getTracerProvider();
+    const provider = registered instanceof ProxyTracerProvider ? registered.getDelegate() : registered;
+    const { forceFlush } = provider as { forceFlush?: () => Promise<void> };
+    if (!forceFlush) return;
+    await Promise.race([forceFlush.call(provider).catch(() => undefined), sleep(timeoutMs, undefined, { ref: false })]);
   }
 
   /** The inspection observer: request actors' steps become events on their request's span. */
