@@ -55,7 +55,6 @@ describe('the built relay with deploy/otel/preload.mjs (OTLP over HTTP)', () => 
   let worker: ScriptedWorker;
   let relay: ChildProcess;
   let baseUrl: string;
-  let exited: Promise<[number | null, NodeJS.Signals | null]>;
   const instanceId = `otel-preload-${queues.AI_QUEUE_NAME!.split('.')[2]}`;
 
   beforeAll(async () => {
@@ -82,7 +81,6 @@ describe('the built relay with deploy/otel/preload.mjs (OTLP over HTTP)', () => 
         OTEL_BSP_SCHEDULE_DELAY: '2000',
       },
     });
-    exited = once(relay, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     await waitFor(async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'the built relay to be ready');
   });
 
@@ -109,8 +107,8 @@ describe('the built relay with deploy/otel/preload.mjs (OTLP over HTTP)', () => 
     const res = await postJson(baseUrl, '/api/ai/recipe', { recipe_text: 'last one' });
     expect(res.status).toBe(200);
     relay.kill('SIGTERM');
-    const [code] = await exited;
-    expect(code).toBe(0);
+    await waitFor(() => relay.exitCode !== null, 15_000, 'the relay to drain and exit');
+    expect(relay.exitCode).toBe(0);
     const relaySpan = res.headers.get('traceparent')!.split('-')[2]!;
     expect(receiver.spans.map((s) => s.spanId)).toContain(relaySpan);
   });
