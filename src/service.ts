@@ -10,6 +10,7 @@ import { createHttpServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { newCorrelationId } from './requests/correlation-id.ts';
 import { RelayMetrics } from './metrics.ts';
+import { RequestTracing } from './telemetry.ts';
 
 export interface RelayService {
   readonly config: Config;
@@ -43,7 +44,8 @@ const ANSWER_FLUSH_MS = 2_000;
 
 /** Actors, HTTP app and server, composed once for `npm start` and for the tests. */
 export async function startRelayService(config: Config, logger: Logger, options: ServiceOptions): Promise<RelayService> {
-  const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { telemetry: config.telemetry, bodies: config.inspectBodies });
+  const tracing = config.telemetry ? new RequestTracing() : undefined;
+  const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { tracing: tracing?.observe, bodies: config.inspectBodies });
   const metrics = new RelayMetrics({ collectDefault: options.processMetrics ?? true });
   const results = new ResultStore(config.resultTtlMs, config.resultStoreMax, (route, outcome) => metrics.observeAsyncResult(route, outcome));
   const relay = new Relay({
@@ -73,6 +75,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
     live: inspection.live,
     isDraining: () => draining,
     isShuttingDown: () => shuttingDown,
+    tracing,
   });
   const handle = app.callback();
   const http = createHttpServer((req, res) => void handle(req, res), { headersTimeoutMs: config.http.headersTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs });
@@ -114,6 +117,7 @@ export async function startRelayService(config: Config, logger: Logger, options:
       server.closeIdleConnections();
       server.closeAllConnections();
       await closed;
+      await tracing?.flush(ANSWER_FLUSH_MS);
       return drained;
     },
     stop: async () => {

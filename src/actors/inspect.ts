@@ -1,7 +1,6 @@
 import type { InspectionEvent } from 'xstate';
 import { redactUrl } from '../config/load-config.ts';
 import type { Logger } from '../log.ts';
-import { requestTracing } from '../telemetry.ts';
 import { brokerMachine } from './broker/broker.machine.ts';
 import { inspectable, inspectableContext } from './inspect-sanitise.ts';
 import { LiveInspectionHub } from './live-inspection.ts';
@@ -20,8 +19,8 @@ export interface Inspection {
 }
 
 export interface InspectionOptions {
-  /** One OpenTelemetry span per request, built from the request actors' inspection events. */
-  readonly telemetry?: boolean;
+  /** OTEL_ENABLED: request actors' events for their request's span (RequestTracing.observe). */
+  readonly tracing?: InspectionObserver | undefined;
   /** XSTATE_INSPECT_BODIES: Stately's inspector also gets the clients' and workers' payloads. */
   readonly bodies?: boolean;
 }
@@ -74,8 +73,8 @@ async function webSocketInspector(url: string, bodies: boolean, stops: (() => vo
 
 /**
  * The one inspection observer every actor is created with. XSTATE_INSPECT: `off`, `live` (the
- * built-in page), or a ws:// URL of Stately's WebSocket inspector; with `telemetry`, request
- * actors also become OpenTelemetry spans.
+ * built-in page), or a ws:// URL of Stately's WebSocket inspector; with `tracing`, request
+ * actors' steps also become events on their request's OpenTelemetry span.
  */
 export async function createInspection(target: string, logger: Logger, options: InspectionOptions = {}): Promise<Inspection> {
   const sinks: InspectionObserver[] = [];
@@ -90,9 +89,9 @@ export async function createInspection(target: string, logger: Logger, options: 
     sinks.push(await webSocketInspector(target, bodies, stops));
     logger.info({ target: redactUrl(target), bodies }, 'XState inspection events go to a WebSocket inspector');
   }
-  if (options.telemetry) {
-    sinks.push(requestTracing());
-    logger.info('OpenTelemetry: one span per request');
+  if (options.tracing) {
+    sinks.push(options.tracing);
+    logger.info('OpenTelemetry: one span per API request');
   }
   return { inspect: shielded(composeObservers(sinks), logger), live, stop: () => stops.forEach((stop) => stop()) };
 }

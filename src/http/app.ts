@@ -5,11 +5,13 @@ import type { RelayPort } from '../actors/relay.ts';
 import type { ResultStore } from './async-results.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
+import type { RequestTracing } from '../telemetry.ts';
 import type { RelayState } from './context.ts';
 import { edge } from './middleware/edge.ts';
 import { RouteTable } from './route-table.ts';
 import { apiRouter } from './routes/api.ts';
 import { opsRouter } from './routes/ops.ts';
+import { tracedRequests } from './trace.ts';
 
 export interface AppDeps {
   readonly relay: RelayPort;
@@ -25,6 +27,8 @@ export interface AppDeps {
   readonly isShuttingDown?: () => boolean;
   readonly exposeMetrics?: boolean;
   readonly exposeDebug?: boolean;
+  /** OTEL_ENABLED: a span per API request. */
+  readonly tracing?: RequestTracing | undefined;
 }
 
 /** The Koa app, built from its dependencies; listening is the caller's business. */
@@ -41,6 +45,7 @@ export function createApp(deps: AppDeps): Koa<RelayState> {
     ...(deps.exposeDebug !== undefined ? { exposeDebug: deps.exposeDebug } : {}),
   });
   const routes = new RouteTable([api, ops]);
+  if (deps.tracing) app.use(tracedRequests(deps.tracing, routes));
   app.use(edge({ logger: deps.logger, metrics: deps.metrics, routes, apiTokens: deps.apiTokens, newCorrelationId: deps.newCorrelationId }));
   app.use(api.routes());
   app.use(ops.routes());

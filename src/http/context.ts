@@ -1,4 +1,5 @@
 import type { ParameterizedContext } from 'koa';
+import type { TracedRequest } from '../telemetry.ts';
 
 /** What the edge middleware leaves on ctx.state for the routes. */
 export interface RelayState {
@@ -10,6 +11,8 @@ export interface RelayState {
   route?: string;
   /** The error code of a failed request, for logs and metric labels. */
   errorCode?: string;
+  /** The request's span (OTEL_ENABLED, POST /api/ routes). */
+  trace?: TracedRequest;
 }
 
 export type RelayContext = ParameterizedContext<RelayState>;

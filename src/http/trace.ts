@@ -1,35 +1,43 @@
-import { randomFillSync } from 'node:crypto';
-import { parseTraceparent } from '../trace-context.ts';
+import type { Middleware } from 'koa';
+import type { TraceHeaders } from '../actors/request/messages.ts';
+import type { RequestTracing } from '../telemetry.ts';
+import { continueTrace, formatTraceparent } from '../trace-context.ts';
+import type { RelayContext, RelayState } from './context.ts';
+import type { RouteTable } from './route-table.ts';
 
-
-export interface TraceContext {
-  readonly traceId: string;
-  /** The relay's own span: the parent of whatever the worker does. */
-  readonly spanId: string;
-  readonly flags: string;
-  readonly tracestate?: string;
-}
-
-/** Random hex from a pooled buffer: one randomFillSync per 4 KB rather than one per id (it showed in the hot path profile). */
-const randomPool = Buffer.alloc(4096);
-let randomOffset = randomPool.length;
-function randomHex(bytes: number): string {
-  if (randomOffset + bytes > randomPool.length) {
-    randomFillSync(randomPool);
-    randomOffset = 0;
+/**
+ * The trace headers a request's message carries to the worker, also returned to the client as
+ * `traceparent`: its span's (OTEL_ENABLED), else the caller's trace continued with a random span id
+ * of the relay's own (no OpenTelemetry call at all).
+ */
+export function traceHeaders(ctx: RelayContext, kind: string): TraceHeaders {
+  const traced = ctx.state.trace;
+  let headers: TraceHeaders;
+  if (traced) {
+    headers = traced.wire(ctx.state.correlationId, kind);
+  } else {
+    const trace = continueTrace(ctx.get('traceparent') || undefined, ctx.get('tracestate') || undefined);
+    headers = trace.tracestate ? { traceparent: formatTraceparent(trace), tracestate: trace.tracestate } : { traceparent: formatTraceparent(trace) };
   }
-  randomOffset += bytes;
-  return randomPool.toString('hex', randomOffset - bytes, randomOffset);
+  ctx.set('traceparent', headers.traceparent);
+  return headers;
 }
 
-/** W3C trace context: continue a valid incoming `traceparent`, or start a new trace. */
-export function continueTrace(traceparent: string | undefined, tracestate: string | undefined): TraceContext {
-  const parent = parseTraceparent(traceparent);
-  const spanId = randomHex(8);
-  if (!parent) return { traceId: randomHex(16), spanId, flags: '01' };
-  return { traceId: parent.traceId, spanId, flags: parent.flags, ...(tracestate ? { tracestate } : {}) };
-}
-
-export function formatTraceparent(trace: TraceContext): string {
-  return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
+/**
+ * OTEL_ENABLED: a span for every POST to an /api/ route, installed before the edge so that it
+ * sees the final status of every response, errors included. GET /api/requests/:id (which may ask
+ * another instance through the broker) is not traced.
+ */
+export function tracedRequests(tracing: RequestTracing, routes: RouteTable): Middleware<RelayState> {
+  return async (ctx, next) => {
+    const route = ctx.method === 'POST' ? routes.routeOf(ctx.path) : undefined;
+    if (!route?.startsWith('/api/')) {
+      await next();
+      return;
+    }
+    const traced = tracing.start({ method: ctx.method, route, path: ctx.path, scheme: ctx.protocol, headers: ctx.headers });
+    ctx.state.trace = traced;
+    await next();
+    traced.responded(ctx.status, ctx.state.correlationId, ctx.state.errorCode);
+  };
 }

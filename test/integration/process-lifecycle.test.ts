@@ -70,7 +70,7 @@ describe('the relay process started with npm start', () => {
     expect(await relay.exited).toBe(0);
     await stopsListening(relay.baseUrl);
     await deleteQueues(url, [relay.replyQueue]);
-  });
+  }, 60_000);
 
   it('exits at once on a second signal while draining, even when nobody reads its stdout', async () => {
     const relay = await npmStart('never read');
@@ -90,5 +90,5 @@ describe('the relay process started with npm start', () => {
     process.kill(relayPid, 'SIGTERM');
     expect(await relay.exited).toBe(1);
     await deleteQueues(url, [relay.replyQueue]);
-  });
+  }, 60_000);
 });

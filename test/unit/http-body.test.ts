@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJsonContentType, MAX_JSON_DEPTH } from '../../src/http/body.ts';
 import { clientTimeout, prefersAsync } from '../../src/http/routes/api.ts';
-import { continueTrace, formatTraceparent } from '../../src/http/trace.ts';
+import { continueTrace, formatTraceparent } from '../../src/trace-context.ts';
 import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
 import { waitFor } from '../support/relay-harness.ts';
 

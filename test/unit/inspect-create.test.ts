@@ -10,7 +10,7 @@ describe('choosing the inspection observer', () => {
     const config = loadConfig({});
     expect(config.inspect).toBe('off');
     expect(config.telemetry).toBe(false);
-    const inspection = await createInspection(config.inspect, logger, { telemetry: config.telemetry });
+    const inspection = await createInspection(config.inspect, logger);
     expect(inspection.inspect).toBeUndefined();
     expect(inspection.live).toBeUndefined();
   });
@@ -34,8 +34,11 @@ describe('choosing the inspection observer', () => {
 
   it('observes for tracing alone with OTEL_ENABLED=true and the inspector off', async () => {
     const config = loadConfig({ OTEL_ENABLED: 'true' });
-    const inspection = await createInspection(config.inspect, logger, { telemetry: config.telemetry });
+    const seen: string[] = [];
+    const inspection = await createInspection(config.inspect, logger, { tracing: config.telemetry ? (e) => seen.push(e.type) : undefined });
     expect(inspection.inspect).toBeTypeOf('function');
+    inspection.inspect!({ type: '@xstate.event' } as never);
+    expect(seen).toEqual(['@xstate.event']);
     expect(inspection.live).toBeUndefined();
   });
 

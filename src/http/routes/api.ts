@@ -5,7 +5,7 @@ import { RelayError } from '../../errors.ts';
 import { KIND_NAMES, REQUEST_KINDS, type KindSpec, type RequestKind } from '../../requests/kinds.ts';
 import { readJsonBody } from '../body.ts';
 import type { RelayContext, RelayState } from '../context.ts';
-import { continueTrace, formatTraceparent } from '../trace.ts';
+import { traceHeaders } from '../trace.ts';
 
 export interface ApiDeps {
   readonly relay: RelayPort;
@@ -49,18 +49,11 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
   const submit = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
     if (isDraining()) throw new RelayError('SHUTTING_DOWN', 'the relay is shutting down');
     const timeoutMs = clientTimeout(ctx.get('x-timeout-ms'));
-    const trace = continueTrace(ctx.get('traceparent') || undefined, ctx.get('tracestate') || undefined);
-    const traceparent = formatTraceparent(trace);
-    ctx.set('traceparent', traceparent);
+    const trace = traceHeaders(ctx, kind);
     const { correlationId, acceptedAt } = ctx.state;
-    return relay.submit({
-      kind,
-      body,
-      correlationId,
-      acceptedAt,
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      trace: { traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) },
-    });
+    const outcome = relay.submit({ kind, body, correlationId, acceptedAt, ...(timeoutMs !== undefined ? { timeoutMs } : {}), trace });
+    ctx.state.trace?.follow(outcome);
+    return outcome;
   };
 
   const answer = async (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
