@@ -9,7 +9,9 @@ import { ResultStore } from '../../src/http/async-results.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createApp } from '../../src/http/app.ts';
 import { openApiDocument } from '../../src/http/openapi.ts';
+import { MAX_LIVE_SUBSCRIBERS } from '../../src/http/routes/ops.ts';
 import { RelayMetrics } from '../../src/metrics.ts';
+import { FakeRelay, fakeApp, listen } from '../support/fake-relay.ts';
 import { type RunningRelay, startRelay, uniqueQueues, waitFor } from '../support/relay-harness.ts';
 import { deleteQueues, type Script, type ScriptedWorker, startScriptedWorker } from '../support/scripted-worker.ts';
 
@@ -17,13 +19,17 @@ import { deleteQueues, type Script, type ScriptedWorker, startScriptedWorker } f
  * Every (method, path, status) that /openapi.json documents is produced here by the real relay
  * (real broker, scripted workers): a status documented without a scenario, or a scenario for an
  * undocumented status, fails the first test; a scenario that answers otherwise fails its own.
+ * 500 alone comes from a relay whose request actors fail: a FakeRelay answering INTERNAL as
+ * Relay does when an actor throws (nothing a test can make the real one do).
  */
 
 interface Relays {
   /** Connected, live inspector on, small body limit, scripted workers. */
   readonly main: RunningRelay;
-  /** API_TOKENS set, inspector off. */
+  /** API_TOKENS set, inspector off, METRICS_ENDPOINT and DEBUG_ENDPOINTS false. */
   readonly guarded: RunningRelay;
+  /** Every request actor fails (INTERNAL). */
+  readonly failing: string;
   /** Draining, with no broker at all: SHUTTING_DOWN and not ready. */
   readonly draining: string;
 }
@@ -68,6 +74,7 @@ function postScenarios(path: string): Record<string, (r: Relays) => Promise<numb
   if (path === '/api/crawl/ping') return { ...scenarios, 202: (r) => call(r.main.baseUrl, 'POST', path, json(body('reply'))) };
   Object.assign(scenarios, {
     200: (r: Relays) => call(r.main.baseUrl, 'POST', path, json(body('reply'))),
+    500: (r: Relays) => call(r.failing, 'POST', path, json(body('reply'))),
     502: (r: Relays) => call(r.main.baseUrl, 'POST', path, json(body('error'))),
     504: (r: Relays) => call(r.main.baseUrl, 'POST', path, { ...json(body('silent')), headers: { 'content-type': 'application/json', 'x-timeout-ms': '300' } }),
   });
@@ -78,6 +85,13 @@ function postScenarios(path: string): Record<string, (r: Relays) => Promise<numb
 }
 
 const bearer = { headers: { authorization: `Bearer ${TOKEN}` } };
+
+/** An event stream held open until `close()`. */
+async function openStream(base: string): Promise<{ status: number; close(): void }> {
+  const controller = new AbortController();
+  const res = await fetch(`${base}/debug/inspector/events`, { signal: controller.signal });
+  return { status: res.status, close: () => controller.abort() };
+}
 const scenarios: Record<string, (r: Relays) => Promise<number>> = {
   ...Object.fromEntries(Object.keys(bodies).flatMap((path) => Object.entries(postScenarios(path)).map(([status, run]) => [`POST ${path} ${status}`, run]))),
   'GET /api/requests/{correlationId} 200': async (r) => {
@@ -86,6 +100,7 @@ const scenarios: Record<string, (r: Relays) => Promise<number>> = {
   },
   'GET /api/requests/{correlationId} 401': (r) => call(r.guarded.baseUrl, 'GET', '/api/requests/anything'),
   'GET /api/requests/{correlationId} 404': (r) => call(r.main.baseUrl, 'GET', '/api/requests/nobody.knows'),
+  'GET /api/requests/{correlationId} 500': (r) => call(r.failing, 'GET', '/api/requests/elsewhere.1'),
   // Another instance's id, asked by a relay that cannot reach the broker.
   'GET /api/requests/{correlationId} 503': (r) => call(r.draining, 'GET', '/api/requests/elsewhere.1'),
   'GET /healthz 200': (r) => call(r.draining, 'GET', '/healthz'),
@@ -93,14 +108,25 @@ const scenarios: Record<string, (r: Relays) => Promise<number>> = {
   'GET /readyz 503': (r) => call(r.draining, 'GET', '/readyz'),
   'GET /metrics 200': (r) => call(r.main.baseUrl, 'GET', '/metrics'),
   'GET /metrics 401': (r) => call(r.guarded.baseUrl, 'GET', '/metrics'),
+  'GET /metrics 404': (r) => call(r.guarded.baseUrl, 'GET', '/metrics', bearer),
   'GET /debug/actors 200': (r) => call(r.main.baseUrl, 'GET', '/debug/actors'),
   'GET /debug/actors 401': (r) => call(r.guarded.baseUrl, 'GET', '/debug/actors'),
+  'GET /debug/actors 404': (r) => call(r.guarded.baseUrl, 'GET', '/debug/actors', bearer),
   'GET /debug/inspector 200': (r) => call(r.main.baseUrl, 'GET', '/debug/inspector'),
   // The page holds no data: no token needed even with API_TOKENS set.
   'GET /debug/inspector 404': (r) => call(r.guarded.baseUrl, 'GET', '/debug/inspector'),
   'GET /debug/inspector/events 200': (r) => call(r.main.baseUrl, 'GET', '/debug/inspector/events'),
   'GET /debug/inspector/events 401': (r) => call(r.guarded.baseUrl, 'GET', '/debug/inspector/events'),
   'GET /debug/inspector/events 404': (r) => call(r.guarded.baseUrl, 'GET', '/debug/inspector/events', bearer),
+  'GET /debug/inspector/events 503': async (r) => {
+    const open = await Promise.all(Array.from({ length: MAX_LIVE_SUBSCRIBERS }, () => openStream(r.main.baseUrl)));
+    try {
+      expect(open.map((stream) => stream.status)).toEqual(open.map(() => 200));
+      return await call(r.main.baseUrl, 'GET', '/debug/inspector/events');
+    } finally {
+      for (const stream of open) stream.close();
+    }
+  },
   'GET /openapi.json 200': (r) => call(r.guarded.baseUrl, 'GET', '/openapi.json'),
 };
 
@@ -119,10 +145,11 @@ describe('every status that /openapi.json documents is one the relay answers', (
   let workers: ScriptedWorker[] = [];
   let drainingServer: Server;
   let deadRelay: Relay;
+  let failingServer: Awaited<ReturnType<typeof listen>> | undefined;
 
   beforeAll(async () => {
     const main = await startRelay({ amqpUrl: url, env: { ...queues, XSTATE_INSPECT: 'live', MAX_BODY_BYTES: '1024' } });
-    const guarded = await startRelay({ amqpUrl: url, env: { ...guardedQueues, API_TOKENS: TOKEN } });
+    const guarded = await startRelay({ amqpUrl: url, env: { ...guardedQueues, API_TOKENS: TOKEN, METRICS_ENDPOINT: 'false', DEBUG_ENDPOINTS: 'false' } });
     workers = await Promise.all([queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!, queues.AI_QUEUE_NAME!, queues.AI_IMAGE_QUEUE_NAME!].map((q) => startScriptedWorker(url, q, script)));
 
     const config = loadConfig({ RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:9', RECONNECT_BASE_MS: '50', RECONNECT_MAX_MS: '200' });
@@ -133,11 +160,16 @@ describe('every status that /openapi.json documents is one the relay answers', (
     const handle = app.callback();
     drainingServer = createServer((req, res) => void handle(req, res)).listen(0, '127.0.0.1');
     await once(drainingServer, 'listening');
-    relays = { main, guarded, draining: `http://127.0.0.1:${(drainingServer.address() as AddressInfo).port}` };
+    const failingRelay = new FakeRelay('failing');
+    failingRelay.answer = () => ({ ok: false, code: 'INTERNAL', message: 'the request failed inside the relay' });
+    failingRelay.lookupAnswer = () => ({ kind: 'failed', code: 'INTERNAL', message: 'the request failed inside the relay' });
+    failingServer = await listen(fakeApp({ relay: failingRelay }).app);
+    relays = { main, guarded, failing: failingServer.baseUrl, draining: `http://127.0.0.1:${(drainingServer.address() as AddressInfo).port}` };
   });
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
+    await failingServer?.close();
     drainingServer?.closeAllConnections();
     drainingServer?.close();
     await deadRelay?.stop();
