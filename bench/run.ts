@@ -139,7 +139,8 @@ async function main(): Promise<void> {
       RELAY_INSTANCE_ID: instanceId,
       PORT: String(relayPort),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      // The relay's default is info (an access log line per request); --log-level=info measures that.
+      LOG_LEVEL: option('log-level') ?? 'warn',
     },
     'relay',
   );

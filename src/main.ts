@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log);
   const service = await startRelayService(config, logger, { port: config.http.port, host: config.http.host }).catch((err: unknown) => {
     logger.fatal({ err }, 'amqp-relay could not start');
+    flushLogsBeforeExit(logger);
     process.exit(1);
   });
   logger.info(
