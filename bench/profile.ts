@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from './load.ts';
+import { startBuiltRelay } from './built-relay.ts';
 import { killAll, killChildrenOnExit, startChild } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 
 /**
- * CPU profile of the relay under load: node --cpu-prof on `src/main.ts`, an echo worker, autocannon
+ * CPU profile of the relay under load: node --cpu-prof on `dist/main.js` (as `npm start` runs it), an echo worker, autocannon
  * on one endpoint, then SIGTERM (the profile is written at exit) and the top entries by self time.
  * Usage: tsx bench/profile.ts [recipe|crawl] [connections] [seconds]
  */
@@ -26,7 +27,7 @@ interface Profile {
 }
 
 function shortUrl(url: string): string {
-  return url.replace(/^file:\/\/\/work\/main\//, '').replace(/^.*node_modules\//, '~');
+  return url.replace(/^.*node_modules\//, '~').replace(/^file:\/\/.*?\/(dist|src)\//, '$1/');
 }
 
 function report(profile: Profile): void {
@@ -57,22 +58,7 @@ const env = { ...process.env, NODE_ENV: 'production' };
 const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', amqpUrl, '256', queues.recipe, queues.crawl], env, 'echo worker');
 await worker.waitForLine(/^ready$/, 20_000);
 const port = 20_000 + Math.floor(Math.random() * 20_000);
-const relay = startChild(
-  process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'src/main.ts'],
-  {
-    ...env,
-    RABBITMQ_URL: amqpUrl,
-    RABBITMQ_CRAWLING_REQUEST_QUEUE: queues.crawl,
-    RABBITMQ_CRAWLING_RESPONSE_QUEUE: queues.crawlResponse,
-    AI_QUEUE_NAME: queues.recipe,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    SHUTDOWN_TIMEOUT_MS: '2000',
-  },
-  'relay',
-);
+const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], env: { SHUTDOWN_TIMEOUT_MS: '2000' } });
 const base = `http://127.0.0.1:${port}`;
 const deadline = Date.now() + 30_000;
 while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) {

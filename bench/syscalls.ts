@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request, Agent } from 'node:http';
 import { readFileSync, rmSync } from 'node:fs';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { freePort } from '../test/support/ports.ts';
+import { startBuiltRelay } from './built-relay.ts';
 import { killAll, killChildrenOnExit, startChild } from './processes.ts';
 
 /**
@@ -17,28 +18,12 @@ const count = Number(countArg);
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 killChildrenOnExit();
-execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
 const tag = randomBytes(3).toString('hex');
 const queues = { recipe: `amqp-relay-sys.${tag}.recipe`, crawl: `amqp-relay-sys.${tag}.crawl`, crawlResponse: `amqp-relay-sys.${tag}.crawl.response` };
 const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', amqpUrl, '256', queues.recipe, queues.crawl], process.env, 'echo worker');
 await worker.waitForLine(/^ready$/, 20_000);
 const port = await freePort();
-const relay = startChild(
-  process.execPath,
-  ['dist/main.js'],
-  {
-    ...process.env,
-    NODE_ENV: 'production',
-    RABBITMQ_URL: amqpUrl,
-    RABBITMQ_CRAWLING_REQUEST_QUEUE: queues.crawl,
-    RABBITMQ_CRAWLING_RESPONSE_QUEUE: queues.crawlResponse,
-    AI_QUEUE_NAME: queues.recipe,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: logLevel,
-  },
-  'relay',
-);
+const relay = startBuiltRelay({ amqpUrl, queues, port, env: { LOG_LEVEL: logLevel } });
 await relay.waitForLine(/amqp-relay listening/, 30_000);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });

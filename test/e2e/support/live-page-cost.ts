@@ -11,6 +11,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startRelay, uniqueQueues } from '../../support/relay-harness.ts';
 import { deleteQueues } from '../../support/scripted-worker.ts';
+import { relayCpuAtFixedRate } from '../../support/fixed-rate-load.ts';
 
 type Mode = 'off' | 'live' | 'live+page';
 const [rateArg = '1000', secondsArg = '20', modesArg = 'off,live,live+page,live,live+page', url = 'amqp://guest:guest@127.0.0.1:5672'] = process.argv.slice(2);
@@ -18,47 +19,18 @@ const modes = modesArg.split(',') as Mode[];
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
 
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}`))));
-  });
-}
-
 async function measure(mode: Mode) {
   const queues = uniqueQueues('live-page-cost');
   const relay = await startRelay({ amqpUrl: url, env: { ...queues, XSTATE_INSPECT: mode === 'off' ? 'off' : 'live' } });
   const worker: ChildProcess = fork('bench/echo-worker.ts', [url, '256', queues.AI_QUEUE_NAME!], { execArgv: ['--import', 'tsx'], stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
   await once(worker, 'message');
   const page = mode === 'live+page' ? spawn('curl', ['-sN', `${relay.baseUrl}/debug/inspector/events`], { stdio: ['ignore', 'ignore', 'ignore'] }) : undefined;
-  const load = (duration: number) =>
-    run('npx', ['autocannon', '-j', '-c', '32', '-R', String(rate), '-d', String(duration), '-m', 'POST', '-H', 'content-type=application/json', '-b', '{"recipe_text":"two eggs"}', `${relay.baseUrl}/api/ai/recipe`]);
-  await load(3); // warm-up
-  const cpu0 = process.cpuUsage();
-  const wall0 = performance.now();
-  const result = JSON.parse(await load(seconds)) as { requests: { total: number; average: number }; non2xx: number; latency: { p99: number } };
-  const cpu = process.cpuUsage(cpu0);
-  const wallS = (performance.now() - wall0) / 1000;
-  const cpuS = (cpu.user + cpu.system) / 1e6;
-  const ok = result.requests.total - result.non2xx;
+  const figures = await relayCpuAtFixedRate(relay.baseUrl, rate, seconds);
   page?.kill();
   worker.kill();
   await relay.stop();
   await deleteQueues(url, [...Object.values(queues), relay.config.queues.reply]);
-  return {
-    mode,
-    targetRate: rate,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    reqPerS: Math.round(ok / seconds),
-    p99ms: result.latency.p99,
-    relayCpuS: Number(cpuS.toFixed(2)),
-    relayCpuPercentOfCore: Math.round((100 * cpuS) / wallS),
-    cpuSPer1000Requests: Number(((cpuS * 1000) / ok).toFixed(4)),
-  };
+  return { mode, ...figures };
 }
 
 for (const mode of modes) process.stdout.write(`${JSON.stringify(await measure(mode))}\n`);
