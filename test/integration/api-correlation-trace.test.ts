@@ -95,4 +95,15 @@ describe('correlation ids and trace context', () => {
     expect(returned).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(seen(ai, res.headers.get('x-correlation-id'))!.properties.headers!.traceparent).toBe(returned);
   });
+
+  it.each([
+    ['an invalid body (400)', '{"recipe_text":""}', 'application/json', 400],
+    ['a body that is not JSON (415)', 'recipe_text=x', 'text/plain', 415],
+  ])('answers %s with the trace continued as well', async (_what, body, contentType, status) => {
+    const res = await fetch(`${relay.baseUrl}/api/ai/recipe`, { method: 'POST', headers: { 'content-type': contentType, traceparent: TRACEPARENT }, body });
+    expect(res.status).toBe(status);
+    const [version, traceId, span] = res.headers.get('traceparent')!.split('-');
+    expect([version, traceId]).toEqual(['00', TRACE_ID]);
+    expect(span).not.toBe(CLIENT_SPAN);
+  });
 });

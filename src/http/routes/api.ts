@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { RelayPort } from '../../actors/relay.ts';
+import type { TraceHeaders } from '../../actors/request/messages.ts';
 import type { ResultStore } from '../async-results.ts';
 import { RelayError } from '../../errors.ts';
 import { KIND_NAMES, REQUEST_KINDS, type KindSpec, type RequestKind } from '../../requests/kinds.ts';
@@ -46,26 +47,25 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
   const { relay, results, maxBodyBytes, isDraining } = deps;
   const router = new Router<RelayState>();
 
-  const submit = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
+  const submit = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>, trace: TraceHeaders) => {
     if (isDraining()) throw new RelayError('SHUTTING_DOWN', 'the relay is shutting down');
     const timeoutMs = clientTimeout(ctx.get('x-timeout-ms'));
-    const trace = traceHeaders(ctx, kind);
     const { correlationId, acceptedAt } = ctx.state;
     const outcome = relay.submit({ kind, body, correlationId, acceptedAt, ...(timeoutMs !== undefined ? { timeoutMs } : {}), trace });
     ctx.state.trace?.follow(outcome);
     return outcome;
   };
 
-  const answer = async (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
-    const outcome = await submit(ctx, kind, body);
+  const answer = async (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>, trace: TraceHeaders) => {
+    const outcome = await submit(ctx, kind, body, trace);
     if (!outcome.ok) throw new RelayError(outcome.code, outcome.message);
     ctx.status = 200;
     ctx.type = 'application/json';
     ctx.body = JSON.stringify(outcome.reply);
   };
 
-  const accept = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>) => {
-    const outcome = submit(ctx, kind, body);
+  const accept = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>, trace: TraceHeaders) => {
+    const outcome = submit(ctx, kind, body, trace);
     const { correlationId } = ctx.state;
     results.accept(correlationId, outcome, REQUEST_KINDS[kind].route);
     ctx.status = 202;
@@ -76,11 +76,13 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
   for (const kind of KIND_NAMES) {
     const spec = REQUEST_KINDS[kind];
     router.post(spec.route, async (ctx) => {
+      // First, so that a request refused for its body also answers with its traceparent.
+      const trace = traceHeaders(ctx, kind);
       const raw = await readJsonBody(ctx, maxBodyBytes, { optional: spec.bodyOptional });
       const body = raw === undefined ? {} : validate(spec, raw);
       const async = spec.answer === 'accept' || (spec.answer === 'replyUnlessPreferAsync' && prefersAsync(ctx.get('prefer')));
-      if (async) accept(ctx, kind, body);
-      else await answer(ctx, kind, body);
+      if (async) accept(ctx, kind, body, trace);
+      else await answer(ctx, kind, body, trace);
     });
   }
 
