@@ -17,7 +17,8 @@ function loggingProcess(more: number) {
       for (let n = 1; n <= ${more}; n++) logger.info({ n }, 'more');
       flushLogsBeforeExit(logger);
       process.exit(0);
-    });`;
+    });
+    process.stdin.once('end', () => process.exit(1));`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -49,9 +50,13 @@ describe('log lines on stdout, written in batches', () => {
 
   it('writes every line still waiting when the process exits', async () => {
     const p = loggingProcess(500);
-    await until(() => p.lines().length === 1, 10_000, 'the first line');
-    p.child.stdin.write('go');
-    expect(await p.exited).toBe(0);
-    expect(p.lines().map((l) => l.n)).toEqual(Array.from({ length: 501 }, (_, n) => n));
+    try {
+      await until(() => p.lines().length === 1, 10_000, 'the first line');
+      p.child.stdin.write('go');
+      expect(await p.exited).toBe(0);
+      expect(p.lines().map((l) => l.n)).toEqual(Array.from({ length: 501 }, (_, n) => n));
+    } finally {
+      p.child.stdin.end();
+    }
   });
 });
