@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +8,7 @@ import { load, type LoadResult } from './load.ts';
 import { type Child, cpuSeconds, killAll, killChildrenOnExit, processTree, rssMb, startChild } from './processes.ts';
 import { renderMarkdown, summarize } from './report.ts';
 import { freePort } from '../test/support/ports.ts';
+import { startBuiltRelay } from './built-relay.ts';
 
 /**
  * npm run bench [-- --quick]: the relay (started as `npm start` starts it) side by side with a raw
@@ -116,8 +116,6 @@ async function main(): Promise<void> {
   };
   const instanceId = `bench-${tag}`;
   const allQueues = [...Object.values(queues).flatMap((x) => Object.values(x)), `amqp-relay.reply.${instanceId}`];
-  // The relay as npm start runs it: dist/ (rebuilt if src/ changed), one node process.
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const nodeTs = [process.execPath, '--import', 'tsx'] as const;
   const env = { ...process.env, NODE_ENV: 'production' };
 
@@ -127,23 +125,9 @@ async function main(): Promise<void> {
   const workerReady = worker.waitForLine(/^ready$/, 30_000);
 
   const relayPort = await freePort();
-  const relayChild = startChild(
-    process.execPath,
-    [join(root, 'dist/main.js')],
-    {
-      ...env,
-      RABBITMQ_URL: amqpUrl,
-      RABBITMQ_CRAWLING_REQUEST_QUEUE: queues.relay.crawl,
-      RABBITMQ_CRAWLING_RESPONSE_QUEUE: queues.relay.crawlResponse,
-      AI_QUEUE_NAME: queues.relay.recipe,
-      RELAY_INSTANCE_ID: instanceId,
-      PORT: String(relayPort),
-      HOST: '127.0.0.1',
-      // The relay's default is info (an access log line per request); --log-level=info measures that.
-      LOG_LEVEL: option('log-level') ?? 'warn',
-    },
-    'relay',
-  );
+  // The relay as npm start runs it: dist/ (rebuilt if src/ changed), one node process. Its default
+  // log level is info (an access-log line per request); --log-level=info measures that.
+  const relayChild = startBuiltRelay({ amqpUrl, queues: queues.relay, port: relayPort, env: { RELAY_INSTANCE_ID: instanceId, LOG_LEVEL: option('log-level') ?? 'warn' } });
   const relayUrl = `http://127.0.0.1:${relayPort}`;
   const rawTarget = async (name: 'raw+confirms' | 'raw', mode: string, qs: typeof queues.raw): Promise<Target> => {
     const port = await freePort();

@@ -19,29 +19,17 @@ export class RelayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100],
     registers: [this.registry],
   });
-  /** Read when /metrics is scraped, like the outbox below: nothing is counted per request. */
+  /** Read when /metrics is scraped: nothing is counted per request. */
   inFlightCount: () => number = () => 0;
   inFlightBytes: () => number = () => 0;
-  readonly inFlight: client.Gauge = new client.Gauge({
-    name: 'relay_requests_in_flight',
-    help: 'Request actors alive (published or waiting to be)',
-    registers: [this.registry],
-    collect: (): void => this.inFlight.set(this.inFlightCount()),
-  });
-  readonly inFlightBytesGauge: client.Gauge = new client.Gauge({
-    name: 'relay_in_flight_bytes',
-    help: 'Bytes of message bodies held by requests in flight (bounded by MAX_IN_FLIGHT_BYTES)',
-    registers: [this.registry],
-    collect: (): void => this.inFlightBytesGauge.set(this.inFlightBytes()),
-  });
-  /** Read when /metrics is scraped. */
   outboxSize: () => number = () => 0;
-  readonly outbox: client.Gauge = new client.Gauge({
-    name: 'relay_outbox_size',
-    help: 'Requests waiting for a broker connection to be published',
-    registers: [this.registry],
-    collect: (): void => this.outbox.set(this.outboxSize()),
-  });
+  readonly inFlight = this.gaugeReadAtScrape('relay_requests_in_flight', 'Request actors alive (published or waiting to be)', () => this.inFlightCount());
+  readonly inFlightBytesGauge = this.gaugeReadAtScrape(
+    'relay_in_flight_bytes',
+    'Bytes of message bodies held by requests in flight (bounded by MAX_IN_FLIGHT_BYTES)',
+    () => this.inFlightBytes(),
+  );
+  readonly outbox = this.gaugeReadAtScrape('relay_outbox_size', 'Requests waiting for a broker connection to be published', () => this.outboxSize());
   readonly connected = new client.Gauge({
     name: 'relay_broker_connected',
     help: '1 while the broker connection is up and consuming',
@@ -93,6 +81,11 @@ export class RelayMetrics {
     if (options.collectDefault ?? true) client.collectDefaultMetrics({ register: this.registry });
     for (const reason of DROP_REASONS) this.repliesDropped.inc({ reason }, 0);
     for (const outcome of ['confirmed', 'nacked', 'returned']) this.publishes.inc({ outcome }, 0);
+  }
+
+  private gaugeReadAtScrape(name: string, help: string, read: () => number): client.Gauge {
+    const gauge: client.Gauge = new client.Gauge({ name, help, registers: [this.registry], collect: () => gauge.set(read()) });
+    return gauge;
   }
 
   brokerObserver(): BrokerObserver {

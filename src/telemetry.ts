@@ -17,7 +17,7 @@ import type { InspectionEvent } from 'xstate';
 import type { TraceHeaders } from './actors/request/messages.ts';
 import type { RequestOutcome } from './actors/request/outcome.ts';
 import { isRequestActor } from './actors/request/request.logic.ts';
-import { continueTrace, formatTraceparent } from './trace-context.ts';
+import { formatTraceparent, ownTraceHeaders } from './trace-context.ts';
 
 /** An API request as its span starts. */
 export interface ServerRequest {
@@ -127,13 +127,12 @@ export class TracedRequest {
     const spanContext = this.span.spanContext();
     // No TracerProvider registered: the API's no-op span carries the caller's span or none. The relay's span id is then its own, as with tracing off.
     if (!isSpanContextValid(spanContext) || spanContext.spanId === this.parentSpanId) {
-      const own = continueTrace(header(this.headers.traceparent), header(this.headers.tracestate));
-      return { traceparent: formatTraceparent(own), ...(own.tracestate ? { tracestate: own.tracestate } : {}) };
+      return ownTraceHeaders(header(this.headers.traceparent), header(this.headers.tracestate));
     }
     const carrier: Record<string, string> = {};
     propagation.inject(trace.setSpan(ROOT_CONTEXT, this.span), carrier);
     // A propagator without W3C trace context (B3 alone, say) still owes the contract its traceparent.
-    const traceparent = carrier.traceparent ?? `00-${spanContext.traceId}-${spanContext.spanId}-0${spanContext.traceFlags & 1}`;
+    const traceparent = carrier.traceparent ?? formatTraceparent({ ...spanContext, flags: `0${spanContext.traceFlags & 1}` });
     return { traceparent, ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}) };
   }
 

@@ -46,3 +46,9 @@ export function continueTrace(traceparent: string | undefined, tracestate: strin
 export function formatTraceparent(trace: TraceContext): string {
   return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
 }
+
+/** The `traceparent` (and `tracestate`) the relay passes on when no tracer makes a span: the caller's trace, a span id of its own. */
+export function ownTraceHeaders(traceparent: string | undefined, tracestate: string | undefined): { readonly traceparent: string; readonly tracestate?: string } {
+  const trace = continueTrace(traceparent, tracestate);
+  return trace.tracestate ? { traceparent: formatTraceparent(trace), tracestate: trace.tracestate } : { traceparent: formatTraceparent(trace) };
+}

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import type { TraceHeaders } from '../actors/request/messages.ts';
 import type { RequestTracing } from '../telemetry.ts';
-import { continueTrace, formatTraceparent } from '../trace-context.ts';
+import { ownTraceHeaders } from '../trace-context.ts';
 import type { RelayContext, RelayState } from './context.ts';
 import type { RouteTable } from './route-table.ts';
 
@@ -12,13 +12,7 @@ import type { RouteTable } from './route-table.ts';
  */
 export function traceHeaders(ctx: RelayContext, kind: string): TraceHeaders {
   const traced = ctx.state.trace;
-  let headers: TraceHeaders;
-  if (traced) {
-    headers = traced.wire(ctx.state.correlationId, kind);
-  } else {
-    const trace = continueTrace(ctx.get('traceparent') || undefined, ctx.get('tracestate') || undefined);
-    headers = trace.tracestate ? { traceparent: formatTraceparent(trace), tracestate: trace.tracestate } : { traceparent: formatTraceparent(trace) };
-  }
+  const headers = traced ? traced.wire(ctx.state.correlationId, kind) : ownTraceHeaders(ctx.get('traceparent') || undefined, ctx.get('tracestate') || undefined);
   ctx.set('traceparent', headers.traceparent);
   return headers;
 }

@@ -37,10 +37,12 @@ function switchedOff(enabled: boolean | undefined): (ctx: unknown, next: () => P
   };
 }
 
+/** Built on the first request for it (it is the same for every app), not at every start. */
+let openApiJson: string | undefined;
+
 export function opsRouter(deps: OpsDeps): Router<RelayState> {
   const { relay, metrics, live } = deps;
   const router = new Router<RelayState>();
-  const openapi = JSON.stringify(openApiDocument());
   router.use('/metrics', switchedOff(deps.exposeMetrics));
   router.use('/debug', switchedOff(deps.exposeDebug));
 
@@ -71,7 +73,7 @@ export function opsRouter(deps: OpsDeps): Router<RelayState> {
 
   router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';
-    ctx.body = openapi;
+    ctx.body = openApiJson ??= JSON.stringify(openApiDocument());
   });
 
   router.get('/debug/inspector', (ctx) => {
