@@ -23,6 +23,19 @@ const textOf = (page: Page, selector: string) => page.$eval(selector, (el) => el
 const attributeOf = (page: Page, selector: string, name: string) => page.$eval(selector, (el, n) => el.getAttribute(n) ?? '', name).catch(() => '');
 const currentState = '#statechart g.state.leaf.current';
 
+/** From now on, every state the statechart marks current (its data-current), in order, in window.markedStates. */
+async function recordMarkedStates(page: Page): Promise<void> {
+  // Each mutation record holds the value before it; the value after the last one is the current one.
+  await page.evaluate(`(() => {
+    const chart = document.getElementById('statechart');
+    const marked = (window.markedStates = []);
+    new MutationObserver((records) => {
+      records.slice(1).forEach((r) => marked.push(r.oldValue || ''));
+      marked.push(chart.dataset.current || '');
+    }).observe(chart, { attributes: true, attributeFilter: ['data-current'], attributeOldValue: true });
+  })()`);
+}
+
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}/${name}`, fullPage: true });
   if (process.env.UPDATE_DOCS_SCREENSHOT === '1') copyFileSync(`${ARTIFACTS}/${name}`, `docs/${name}`);
@@ -140,8 +153,11 @@ describe('the live page in a real browser, behind a token', () => {
     await waitFor(() => slowRequests().length === 2, 10_000, 'the worker to receive the second request');
     await page.waitForSelector('#requests tr.request', { timeout: 10_000 });
 
+    await recordMarkedStates(page);
     expect(await closeConnectionNamed(`amqp-relay ${instanceId}`, 'e2e: inspector shows a reconnect')).toBe(1);
-    await page.waitForSelector(`${currentState}[data-state="reconnecting"]`, { timeout: 10_000 });
+    // The first retry waits a random 0–1.5 s (full jitter): too short a stay can pass between two
+    // frames, so the marks are read from the statechart's own record rather than by polling.
+    await page.waitForFunction('window.markedStates.some((path) => path.endsWith("reconnecting"))', undefined, { timeout: 10_000 });
     expect(await page.$$eval('#statechart g.state.leaf.current', (els) => els.length)).toBe(1);
     await page.waitForSelector('#timeline rect[data-state="reconnecting"]', { timeout: 5_000 });
     await screenshot(page, 'inspector-reconnect.png');
