@@ -79,9 +79,11 @@ start_node() {
   env $(node_env "$n") setsid "$RABBIT_BIN/rabbitmq-server" >"$dir/log/startup.log" 2>&1 </dev/null &
 }
 
+# `wait` on the pid file, as scripts/rabbit-node.sh does: await_startup alone fails at once while
+# the node's Erlang VM has not registered yet (seen on a loaded machine).
 await_node() {
   local n=$1
-  if ! ctl "$n" await_startup --timeout "$START_TIMEOUT_S" >/dev/null 2>&1; then
+  if ! ctl "$n" -q wait --timeout "$START_TIMEOUT_S" "$(node_dir "$n")/beam.pid" >/dev/null 2>&1; then
     echo "node $(node_name "$n") did not start within ${START_TIMEOUT_S}s; see $(node_dir "$n")/log" >&2
     tail -n 20 "$(node_dir "$n")/log/startup.log" >&2 || true
     return 1
