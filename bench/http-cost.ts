@@ -14,7 +14,7 @@ import { exitWithParent } from './lifeline.ts';
 /**
  * CPU per request of the HTTP layer alone: createApp with a RelayPort that answers at once
  * (no actors, no broker), loaded by autocannon from this process; the server runs in a child.
- * Usage: node --import tsx bench/http-cost.ts [connections] [seconds] [app|koa|node|router]
+ * Usage: node --import tsx bench/http-cost.ts [connections] [seconds] [app|koa|node|router] [recipe|crawl]
  */
 if (process.argv[2] === '--serve') {
   exitWithParent();
@@ -60,16 +60,17 @@ if (process.argv[2] === '--serve') {
   server.listen(Number(process.argv[3]), '127.0.0.1', () => process.stdout.write('ready\n'));
 } else {
   killChildrenOnExit();
-  const [connArg = '16', secondsArg = '5', mode = 'app'] = process.argv.slice(2);
+  const [connArg = '16', secondsArg = '5', mode = 'app', endpoint = 'recipe'] = process.argv.slice(2);
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = startChild(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', 'bench/http-cost.ts', '--serve', String(port), mode], process.env, 'http stub');
   await child.waitForLine(/^ready$/, 20_000);
-  const url = `http://127.0.0.1:${port}/api/ai/recipe`;
-  await load(url, '{"recipe_text":"warm"}', 16, 2);
+  const [path, body] = endpoint === 'crawl' ? ['/api/crawl', '{"url":"https://example.com/http-only"}'] : ['/api/ai/recipe', '{"recipe_text":"http only"}'];
+  const url = `http://127.0.0.1:${port}${path}`;
+  await load(url, body, 16, 2);
   const before = cpuSeconds([child.pid]);
-  const r = await load(url, '{"recipe_text":"http only"}', Number(connArg), Number(secondsArg));
+  const r = await load(url, body, Number(connArg), Number(secondsArg));
   const cpu = cpuSeconds([child.pid]) - before;
-  process.stdout.write(`HTTP layer only (${mode}): ${r.rps.toFixed(0)} req/s, ${((cpu * 1e6) / r.requests).toFixed(0)} µs CPU/request, p50 ${r.p50.toFixed(2)} ms\n`);
+  process.stdout.write(`HTTP layer only (${mode}, ${path}): ${r.rps.toFixed(0)} req/s, ${((cpu * 1e6) / r.requests).toFixed(0)} µs CPU/request, p50 ${r.p50.toFixed(2)} ms\n`);
   if (process.env.PROFILE_DIR) {
     child.process.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1_000));

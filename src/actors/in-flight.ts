@@ -1,4 +1,5 @@
 import type { Actor } from 'xstate';
+import { ReleasingMap } from '../releasing-map.ts';
 import type { ActorKind } from '../requests/kinds.ts';
 import { type DeadlineClock, type DeadlineNode, Deadlines, systemClock } from './deadlines.ts';
 import type { requestLogic } from './request/request.logic.ts';
@@ -28,7 +29,7 @@ const DEADLINE = { type: 'request.deadline' } as const;
  * never a delayed event in XState's scheduler, whose cancel scans every scheduled event).
  */
 export class InFlightRequests {
-  private readonly requests = new Map<string, InFlightRequest>();
+  private readonly requests = new ReleasingMap<string, InFlightRequest>();
   private totalBytes = 0;
   private emptied: (() => void) | undefined;
 

@@ -13,6 +13,7 @@ import { type LookupResult, lookupMessage, lookupResultOf } from './request/look
 import { requestMessage, type TraceHeaders } from './request/messages.ts';
 import type { RequestOutcome } from './request/outcome.ts';
 import { type RequestInput, requestLogic } from './request/request.logic.ts';
+import { skipSessionRegistry } from './session-registry.ts';
 import { relayReplyRouting, relayTopology } from './topology.ts';
 
 export interface RequestSpec {
@@ -83,6 +84,7 @@ export class Relay implements RelayPort {
   constructor(private readonly deps: RelayDeps) {
     const { config, logger, metrics, inspect } = deps;
     this.root = createActor(relayRoot, { id: 'relay', ...(inspect ? { inspect } : {}) });
+    skipSessionRegistry(this.root.system);
     this.broker = createActor(brokerMachine, {
       parent: this.root,
       id: 'broker',

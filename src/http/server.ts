@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ReleasingMap } from '../releasing-map.ts';
 
 export interface HttpServerOptions {
   /** A connection that has not sent a request's complete headers in this time is closed. */
@@ -26,7 +27,9 @@ function connectionsCheckingInterval(options: HttpServerOptions): number {
 
 /** The HTTP server of the relay, with its slow-client timeouts, and knowing which answers are still unwritten. */
 export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: HttpServerOptions): HttpServer {
-  const open = new Set<ServerResponse>();
+  // Keyed by a number, not by the response: a Map's superseded tables keep their keys (releasing-map.ts).
+  const open = new ReleasingMap<number, ServerResponse>();
+  let opened = 0;
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs,
@@ -34,15 +37,16 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
       connectionsCheckingInterval: connectionsCheckingInterval(options),
     },
     (req, res) => {
-      open.add(res);
-      const done = () => open.delete(res);
+      const key = opened++;
+      open.set(key, res);
+      const done = () => open.delete(key);
       res.once('finish', done);
       res.once('close', done);
       handler(req, res);
     },
   );
   const unwritten = () => {
-    for (const res of open) if (!String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return true;
+    for (const res of open.values()) if (!String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return true;
     return false;
   };
   return {

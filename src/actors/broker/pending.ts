@@ -1,5 +1,6 @@
 import type { AnyActorRef } from 'xstate';
 import type { Delivery, OutboundMessage } from './messages.ts';
+import { ReleasingMap } from '../../releasing-map.ts';
 
 /**
  * Everything the broker has accepted and not yet settled, keyed by message id, in arrival order.
@@ -32,7 +33,7 @@ export const DROP_REASONS: readonly DropReason[] = ['unknown', 'late', 'duplicat
 const REMEMBERED_OUTCOMES = 50_000;
 
 export class PendingMessages {
-  private readonly entries = new Map<string, PendingEntry>();
+  private readonly entries = new ReleasingMap<string, PendingEntry>();
   /** Recently settled ids, to tell a late or duplicate reply from an unknown one (bounded, FIFO). */
   private readonly settled = new Map<string, 'answered' | 'abandoned'>();
   private queuedCount = 0;

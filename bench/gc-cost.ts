@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { load } from './load.ts';
+import { startBuiltRelay } from './built-relay.ts';
+import { cpuSeconds, killAll, killChildrenOnExit, rssMb, startChild } from './processes.ts';
+import { deleteQueues } from '../test/support/scripted-worker.ts';
+
+/**
+ * What the garbage collector costs per request: the built relay under autocannon with V8's
+ * `--trace-gc-nvp`, an echo worker behind it. Prints bytes promoted to the old generation per
+ * request (what survives two scavenges), scavenge and mark-compact pause time per request, CPU per
+ * request and peak RSS. Arguments after the first three go to node (e.g. --heap-growing-percent=0).
+ * Usage: tsx bench/gc-cost.ts [recipe|crawl] [connections] [seconds] [node flags...]
+ */
+const [endpoint = 'recipe', connArg = '128', secondsArg = '10', ...nodeFlags] = process.argv.slice(2);
+const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+killChildrenOnExit();
+const tag = randomBytes(3).toString('hex');
+const queues = { recipe: `amqp-relay-gc.${tag}.recipe`, crawl: `amqp-relay-gc.${tag}.crawl`, crawlResponse: `amqp-relay-gc.${tag}.crawl.response` };
+const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', amqpUrl, '256', queues.recipe, queues.crawl], { ...process.env, NODE_ENV: 'production' }, 'echo worker');
+await worker.waitForLine(/^ready$/, 20_000);
+const port = 20_000 + Math.floor(Math.random() * 20_000);
+const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: ['--trace-gc-nvp', ...nodeFlags] });
+const gcLines: string[] = [];
+let partial = '';
+relay.process.stdout?.on('data', (chunk: Buffer) => {
+  const lines = (partial + chunk.toString()).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) if (line.includes(' gc=')) gcLines.push(line);
+});
+const base = `http://127.0.0.1:${port}`;
+const readyBy = Date.now() + 30_000;
+while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+  if (Date.now() > readyBy) throw new Error(`relay not ready\n${relay.output.join('\n')}`);
+  await new Promise((r) => setTimeout(r, 100));
+}
+const [path, body] = endpoint === 'crawl' ? ['/api/crawl', '{"url":"https://example.com/gc"}'] : ['/api/ai/recipe', '{"recipe_text":"gc"}'];
+const startedAt = gcLines.length;
+const cpuBefore = cpuSeconds([relay.pid]);
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb([relay.pid]))), 200);
+const result = await load(`${base}${path}`, body, Number(connArg), Number(secondsArg));
+clearInterval(sampler);
+const cpu = cpuSeconds([relay.pid]) - cpuBefore;
+
+const field = (line: string, name: string) => Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+const during = gcLines.slice(startedAt);
+const scavenges = during.filter((l) => l.includes('gc=s '));
+const markCompacts = during.filter((l) => l.includes('gc=mc '));
+const sum = (lines: string[], name: string) => lines.reduce((total, l) => total + field(l, name), 0);
+const perRequest = (x: number) => x / result.requests;
+process.stdout.write(
+  `${path} c=${connArg}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
+    `CPU ${perRequest(cpu * 1e6).toFixed(0)} µs/request, peak RSS ${peakRss.toFixed(0)} MB\n` +
+    `  promoted ${(perRequest(sum(scavenges, 'promoted')) / 1024).toFixed(2)} KB/request; ` +
+    `${scavenges.length} scavenges ${perRequest(sum(scavenges, 'pause') * 1000).toFixed(1)} µs/request; ` +
+    `${markCompacts.length} mark-compacts ${perRequest(sum(markCompacts, 'pause') * 1000).toFixed(1)} µs/request (pauses only)\n`,
+);
+relay.process.kill('SIGTERM');
+await new Promise((r) => relay.process.once('exit', r));
+killAll();
+await deleteQueues(amqpUrl, Object.values(queues));
+process.exit(0);
