@@ -1,6 +1,7 @@
 import { type ActorRefFrom, assign, setup, type SnapshotFrom } from 'xstate';
 import { leafState } from '../state-name.ts';
 import { amqpSession } from './amqp-session.ts';
+import { releaseEventsAfterActions } from './release-event.ts';
 import { fullJitterDelay } from './backoff.ts';
 import type { BrokerContext, BrokerInput, BrokerStateName } from './broker.context.ts';
 import { routeDelivery } from './consuming.ts';
@@ -24,7 +25,7 @@ function publishesOf(event: BrokerEvent): readonly PublishCommand[] {
  * the routing of what is consumed. Live handles stay in the amqpSession actor it invokes; the
  * effects on publishing and consuming are in publishing.ts and consuming.ts.
  */
-export const brokerMachine = setup({
+const brokerDefinition = setup({
   types: {
     context: {} as BrokerContext,
     events: {} as BrokerEvent,
@@ -194,6 +195,9 @@ export const brokerMachine = setup({
     },
   },
 });
+
+/** The broker machine as it runs: its actions let go of their events (see release-event.ts). */
+export const brokerMachine = releaseEventsAfterActions(brokerDefinition);
 
 export type BrokerActorRef = ActorRefFrom<typeof brokerMachine>;
 export type BrokerSnapshot = SnapshotFrom<typeof brokerMachine>;

@@ -1,17 +1,27 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type ActorLogic, createActor, fromTransition } from 'xstate';
+import { type ActorLogic, createActor, fromTransition, setup } from 'xstate';
+import { releaseEventsAfterActions } from '../src/actors/broker/release-event.ts';
 import { skipSessionRegistry } from '../src/actors/session-registry.ts';
 import { ReleasingMap } from '../src/releasing-map.ts';
 
 /**
- * Why the relay's per-request registries are ReleasingMaps and why XState's session registry is
- * skipped: 16 "requests" outstanding, each ≈ 5 KB of objects finished one event-loop turn later,
- * kept in each kind of registry; V8's `--trace-gc-nvp` counts what the scavenger promoted to the
- * old generation per request. Objects that live one turn should almost never be promoted.
- * Usage: node --import tsx bench/map-churn.ts [requests]
+ * What keeps a request's short-lived objects alive into V8's old generation, case by case: 16
+ * "requests" outstanding, each ≈ 5 KB of objects finished one event-loop turn later, held in a
+ * Map, a ReleasingMap, an XState actor (with the relay's root as parent), or handed to an XState
+ * machine's custom action in an event. V8's `--trace-gc-nvp` counts what the scavenger promoted
+ * per request; objects that live one turn should almost never be promoted.
+ * Usage: node --import tsx bench/gc-retention.ts [requests]
  */
-const CASES = ['no registry', 'Map', 'ReleasingMap', 'XState actors', 'XState actors, registry skipped'] as const;
+const CASES = [
+  'no registry',
+  'Map',
+  'ReleasingMap',
+  'XState actors',
+  'XState actors, registry skipped',
+  'XState machine action',
+  'XState machine action, event released',
+] as const;
 type Case = (typeof CASES)[number];
 
 type Held =
@@ -24,6 +34,21 @@ const holder: ActorLogic<Held, { type: 'finish' }, unknown> = {
   getPersistedSnapshot: (snapshot) => snapshot,
 };
 
+/** Takes each request in an event and files it in a ReleasingMap (as the broker machine does with publishes). */
+function filingMachine(filed: ReleasingMap<string, unknown>) {
+  return setup({
+    types: { events: {} as { type: 'file'; request: { id: string } } | { type: 'done'; id: string } },
+    actions: {
+      file: ({ event }) => {
+        if (event.type === 'file') filed.set(event.request.id, event.request);
+      },
+      forget: ({ event }) => {
+        if (event.type === 'done') filed.delete(event.id);
+      },
+    },
+  }).createMachine({ on: { file: { actions: 'file' }, done: { actions: 'forget' } } });
+}
+
 function request(id: number) {
   return { id: `request-${id}`, parts: Array.from({ length: 40 }, (_, i) => ({ i, text: `part ${i}`, pair: [i, i + 1] })) };
 }
@@ -31,6 +56,9 @@ function request(id: number) {
 async function run(which: Case, count: number): Promise<void> {
   const map = new Map<string, unknown>();
   const releasing = new ReleasingMap<string, unknown>();
+  const filed = new ReleasingMap<string, unknown>();
+  const machine = filingMachine(filed);
+  const filing = createActor(which.endsWith('released') ? releaseEventsAfterActions(machine) : machine).start();
   const root = createActor(fromTransition((s: null) => s, null));
   if (which === 'XState actors, registry skipped') skipSessionRegistry(root.system);
   root.start();
@@ -44,6 +72,9 @@ async function run(which: Case, count: number): Promise<void> {
     } else if (which === 'ReleasingMap') {
       releasing.set(r.id, r);
       finish = () => void releasing.delete(r.id);
+    } else if (which.startsWith('XState machine')) {
+      filing.send({ type: 'file', request: r });
+      finish = () => filing.send({ type: 'done', id: r.id });
     } else if (which.startsWith('XState')) {
       const actor = createActor(holder, { parent: root, input: r }).start();
       finish = () => actor.send({ type: 'finish' });
@@ -69,6 +100,6 @@ if (first === '--case') {
     for (const l of lines) counts.set(isolate(l), (counts.get(isolate(l)) ?? 0) + 1);
     const main = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
     const sum = (name: string) => lines.filter((l) => isolate(l) === main).reduce((t, l) => t + Number(new RegExp(`\\b${name}=(\\d+)`).exec(l)?.[1] ?? 0), 0);
-    process.stdout.write(`${which.padEnd(34)} allocated ${(sum('allocated') / count / 1024).toFixed(1)} KB/request, promoted ${(sum('promoted') / count / 1024).toFixed(2)} KB/request\n`);
+    process.stdout.write(`${which.padEnd(40)} allocated ${(sum('allocated') / count / 1024).toFixed(1)} KB/request, promoted ${(sum('promoted') / count / 1024).toFixed(2)} KB/request\n`);
   }
 }
