@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Child, startChild } from './processes.ts';
@@ -35,4 +36,26 @@ export function startBuiltRelay(options: { amqpUrl: string; queues: BenchQueues;
     },
     'relay',
   );
+}
+
+/**
+ * Queues of its own for one bench run (`amqp-relay-<label>.<tag>.…`, for deleteQueues at the end)
+ * and an echo worker serving them, ready.
+ */
+export async function startEchoWorker(label: string, amqpUrl: string): Promise<{ readonly queues: BenchQueues; readonly worker: Child }> {
+  const tag = randomBytes(3).toString('hex');
+  const queues = { recipe: `amqp-relay-${label}.${tag}.recipe`, crawl: `amqp-relay-${label}.${tag}.crawl`, crawlResponse: `amqp-relay-${label}.${tag}.crawl.response` };
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const worker = startChild(process.execPath, ['--import', 'tsx', join(root, 'bench/echo-worker.ts'), amqpUrl, '256', queues.recipe, queues.crawl], env, 'echo worker');
+  await worker.waitForLine(/^ready$/, 20_000);
+  return { queues, worker };
+}
+
+/** Resolves once the relay on `port` answers /readyz with 200; throws with its output after `timeoutMs`. */
+export async function untilReady(relay: Child, port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+    if (Date.now() > deadline) throw new Error(`relay not ready\n${relay.output.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { load } from './load.ts';
-import { startBuiltRelay } from './built-relay.ts';
-import { cpuSeconds, killAll, killChildrenOnExit, rssMb, startChild } from './processes.ts';
+import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
+import { cpuSeconds, killAll, killChildrenOnExit, rssMb } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 
 /**
@@ -15,10 +14,7 @@ const [endpoint = 'recipe', connArg = '128', secondsArg = '10', ...nodeFlags] = 
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 killChildrenOnExit();
-const tag = randomBytes(3).toString('hex');
-const queues = { recipe: `amqp-relay-gc.${tag}.recipe`, crawl: `amqp-relay-gc.${tag}.crawl`, crawlResponse: `amqp-relay-gc.${tag}.crawl.response` };
-const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', amqpUrl, '256', queues.recipe, queues.crawl], { ...process.env, NODE_ENV: 'production' }, 'echo worker');
-await worker.waitForLine(/^ready$/, 20_000);
+const { queues } = await startEchoWorker('gc', amqpUrl);
 const port = 20_000 + Math.floor(Math.random() * 20_000);
 const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: ['--trace-gc-nvp', ...nodeFlags] });
 const gcLines: string[] = [];
@@ -29,11 +25,7 @@ relay.process.stdout?.on('data', (chunk: Buffer) => {
   for (const line of lines) if (line.includes(' gc=')) gcLines.push(line);
 });
 const base = `http://127.0.0.1:${port}`;
-const readyBy = Date.now() + 30_000;
-while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) {
-  if (Date.now() > readyBy) throw new Error(`relay not ready\n${relay.output.join('\n')}`);
-  await new Promise((r) => setTimeout(r, 100));
-}
+await untilReady(relay, port);
 const [path, body] = endpoint === 'crawl' ? ['/api/crawl', '{"url":"https://example.com/gc"}'] : ['/api/ai/recipe', '{"recipe_text":"gc"}'];
 const startedAt = gcLines.length;
 const cpuBefore = cpuSeconds([relay.pid]);

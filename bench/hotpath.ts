@@ -1,10 +1,10 @@
 import { newCorrelationId } from '../src/requests/correlation-id.ts';
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { Relay } from '../src/actors/relay.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { RelayMetrics } from '../src/metrics.ts';
-import { killAll, killChildrenOnExit, startChild } from './processes.ts';
+import { startEchoWorker } from './built-relay.ts';
+import { killAll, killChildrenOnExit } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 
 /**
@@ -16,10 +16,7 @@ const [countArg = '20000', concArg = '16'] = process.argv.slice(2).filter((a) =>
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 killChildrenOnExit();
-const tag = randomBytes(3).toString('hex');
-const queues = { recipe: `amqp-relay-hot.${tag}.recipe`, crawl: `amqp-relay-hot.${tag}.crawl`, crawlResponse: `amqp-relay-hot.${tag}.crawl.response` };
-const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', amqpUrl, '256', queues.recipe, queues.crawl], process.env, 'echo worker');
-await worker.waitForLine(/^ready$/, 20_000);
+const { queues } = await startEchoWorker('hot', amqpUrl);
 
 const config = loadConfig({
   RABBITMQ_URL: amqpUrl,

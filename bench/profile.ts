@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from './load.ts';
-import { startBuiltRelay } from './built-relay.ts';
-import { killAll, killChildrenOnExit, startChild } from './processes.ts';
+import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
+import { killAll, killChildrenOnExit } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 
 /**
@@ -52,19 +52,11 @@ function report(profile: Profile): void {
 
 killChildrenOnExit();
 mkdirSync(dir, { recursive: true });
-const tag = randomBytes(3).toString('hex');
-const queues = { recipe: `amqp-relay-prof.${tag}.recipe`, crawl: `amqp-relay-prof.${tag}.crawl`, crawlResponse: `amqp-relay-prof.${tag}.crawl.response` };
-const env = { ...process.env, NODE_ENV: 'production' };
-const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', amqpUrl, '256', queues.recipe, queues.crawl], env, 'echo worker');
-await worker.waitForLine(/^ready$/, 20_000);
+const { queues } = await startEchoWorker('prof', amqpUrl);
 const port = 20_000 + Math.floor(Math.random() * 20_000);
 const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], env: { SHUTDOWN_TIMEOUT_MS: '2000' } });
 const base = `http://127.0.0.1:${port}`;
-const deadline = Date.now() + 30_000;
-while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) {
-  if (Date.now() > deadline) throw new Error(`relay not ready\n${relay.output.join('\n')}`);
-  await new Promise((r) => setTimeout(r, 100));
-}
+await untilReady(relay, port);
 const path = endpoint === 'crawl' ? '/api/crawl' : '/api/ai/recipe';
 const body = endpoint === 'crawl' ? '{"url":"https://example.com/profile"}' : '{"recipe_text":"profile"}';
 const result = await load(`${base}${path}`, body, Number(connArg), Number(secondsArg));

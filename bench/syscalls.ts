@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { request, Agent } from 'node:http';
 import { readFileSync, rmSync } from 'node:fs';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { freePort } from '../test/support/ports.ts';
-import { startBuiltRelay } from './built-relay.ts';
-import { killAll, killChildrenOnExit, startChild } from './processes.ts';
+import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
+import { killAll, killChildrenOnExit } from './processes.ts';
 
 /**
  * System calls per request of the built relay (as `npm start` runs it), one client, requests one
@@ -18,13 +17,10 @@ const count = Number(countArg);
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 killChildrenOnExit();
-const tag = randomBytes(3).toString('hex');
-const queues = { recipe: `amqp-relay-sys.${tag}.recipe`, crawl: `amqp-relay-sys.${tag}.crawl`, crawlResponse: `amqp-relay-sys.${tag}.crawl.response` };
-const worker = startChild(process.execPath, ['--import', 'tsx', 'bench/echo-worker.ts', amqpUrl, '256', queues.recipe, queues.crawl], process.env, 'echo worker');
-await worker.waitForLine(/^ready$/, 20_000);
+const { queues } = await startEchoWorker('sys', amqpUrl);
 const port = await freePort();
 const relay = startBuiltRelay({ amqpUrl, queues, port, env: { LOG_LEVEL: logLevel } });
-await relay.waitForLine(/amqp-relay listening/, 30_000);
+await untilReady(relay, port);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const body = JSON.stringify({ recipe_text: 'syscalls' });
@@ -42,7 +38,7 @@ const run = async (n: number) => {
 };
 
 await run(Math.min(3_000, count)); // warm up: optimized code, grown heap
-const out = `/tmp/amqp-relay-syscalls-${tag}.txt`;
+const out = `/tmp/amqp-relay-syscalls-${relay.pid}.txt`;
 const strace = spawn('strace', ['-f', '-c', '-o', out, '-p', String(relay.pid)], { stdio: 'ignore' });
 await new Promise((r) => setTimeout(r, 500)); // strace attaches to every thread
 await run(count);

@@ -123,7 +123,7 @@ export class TracedRequest {
   wire(correlationId: string, kind: string): TraceHeaders {
     this.correlationId = correlationId;
     this.open.set(correlationId, this);
-    this.span.setAttributes({ 'messaging.message.conversation_id': correlationId, 'relay.request.kind': kind });
+    this.span.setAttribute('relay.request.kind', kind);
     const spanContext = this.span.spanContext();
     // No TracerProvider registered: the API's no-op span carries the caller's span or none. The relay's span id is then its own, as with tracing off.
     if (!isSpanContextValid(spanContext) || spanContext.spanId === this.parentSpanId) {

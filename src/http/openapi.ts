@@ -160,8 +160,8 @@ function kindPaths(): Json {
   );
 }
 
-function get(path: string, operationId: string, summary: string, responses: Json, codes: readonly ErrorCode[] = []): Json {
-  return { [path]: { get: operation(path, operationId, summary, responses, codes) } };
+function get(path: string, operationId: string, summary: string, responses: Json, codes: readonly ErrorCode[] = [], rest: Json = {}): Json {
+  return { [path]: { get: operation(path, operationId, summary, responses, codes, rest) } };
 }
 
 const components = (): Json => ({
@@ -209,17 +209,15 @@ export function openApiDocument(): Json {
     info: { title: 'amqp-relay', version: '0.1.0', description: DESCRIPTION },
     paths: {
       ...kindPaths(),
-      '/api/requests/{correlationId}': {
-        get: operation(
-          '/api/requests/{correlationId}',
-          'getRequest',
-          'Outcome of an asynchronous request',
-          // Any instance answers: one that does not own the id asks its owner through the broker.
-          { '200': response('pending, done or failed', json('AsyncResult', ASYNC_RESULT_EXAMPLES)) },
-          lookupCodes,
-          { parameters: [{ name: 'correlationId', in: 'path', required: true, schema: { type: 'string' }, example: ACCEPTED_EXAMPLE.correlationId }] },
-        ),
-      },
+      ...get(
+        '/api/requests/{correlationId}',
+        'getRequest',
+        'Outcome of an asynchronous request',
+        // Any instance answers: one that does not own the id asks its owner through the broker.
+        { '200': response('pending, done or failed', json('AsyncResult', ASYNC_RESULT_EXAMPLES)) },
+        lookupCodes,
+        { parameters: [{ name: 'correlationId', in: 'path', required: true, schema: { type: 'string' }, example: ACCEPTED_EXAMPLE.correlationId }] },
+      ),
       ...get('/healthz', 'getHealth', 'Liveness', { '200': response('The process runs', json('Health', { ok: HEALTH_EXAMPLE })) }),
       ...get('/readyz', 'getReadiness', 'Readiness: connected, consuming, not blocked, outbox below its bound', {
         '200': response('Ready', json('Readiness', { ready: READINESS_EXAMPLES.ready })),
