@@ -1,3 +1,4 @@
+import { freePort } from '../test/support/ports.ts';
 import { load } from './load.ts';
 import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
 import { cpuSeconds, killAll, killChildrenOnExit, rssMb } from './processes.ts';
@@ -15,7 +16,7 @@ const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 killChildrenOnExit();
 const { queues } = await startEchoWorker('gc', amqpUrl);
-const port = 20_000 + Math.floor(Math.random() * 20_000);
+const port = await freePort();
 const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: ['--trace-gc-nvp', ...nodeFlags] });
 const gcLines: string[] = [];
 let partial = '';

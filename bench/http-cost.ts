@@ -1,3 +1,4 @@
+import { freePort } from '../test/support/ports.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Koa from 'koa';
 import { pino } from 'pino';
@@ -61,7 +62,7 @@ if (process.argv[2] === '--serve') {
 } else {
   killChildrenOnExit();
   const [connArg = '16', secondsArg = '5', mode = 'app', endpoint = 'recipe'] = process.argv.slice(2);
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const child = startChild(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', 'bench/http-cost.ts', '--serve', String(port), mode], process.env, 'http stub');
   await child.waitForLine(/^ready$/, 20_000);
   const [path, body] = endpoint === 'crawl' ? ['/api/crawl', '{"url":"https://example.com/http-only"}'] : ['/api/ai/recipe', '{"recipe_text":"http only"}'];

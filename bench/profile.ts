@@ -1,3 +1,4 @@
+import { freePort } from '../test/support/ports.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ function report(profile: Profile): void {
 killChildrenOnExit();
 mkdirSync(dir, { recursive: true });
 const { queues } = await startEchoWorker('prof', amqpUrl);
-const port = 20_000 + Math.floor(Math.random() * 20_000);
+const port = await freePort();
 const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], env: { SHUTDOWN_TIMEOUT_MS: '2000' } });
 const base = `http://127.0.0.1:${port}`;
 await untilReady(relay, port);

@@ -1,12 +1,12 @@
 import { redactUrl } from './config/load-config.ts';
-import { limitHeapGrowth } from './heap-growth.ts';
+import { setHeapFlags } from './heap-flags.ts';
 import { loadConfigOrExit, whenParentExits } from './process-lifecycle.ts';
 import { createLogger, flushLogsBeforeExit } from './log.ts';
 import { startRelayService } from './service.ts';
 
 /** `npm start`: config → logger → service; SIGTERM/SIGINT drain, a second signal exits at once. */
 async function main(): Promise<void> {
-  limitHeapGrowth();
+  setHeapFlags();
   const config = loadConfigOrExit('amqp-relay');
   const logger = createLogger(config.log);
   const service = await startRelayService(config, logger, { port: config.http.port, host: config.http.host }).catch((err: unknown) => {
