@@ -1,3 +1,4 @@
+import type { ConsumeMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningRelay, postJson, startRelay, uniqueQueues, waitFor } from '../support/relay-harness.ts';
 import { getJson, publishConfirmed } from '../support/fake-relay.ts';
@@ -26,6 +27,14 @@ describe('a worker that never replies', () => {
     await deleteQueues(url, [...Object.values(queues), relay.config.queues.reply]);
   });
 
+  /** The message a request went out as. A 504 comes from the relay's own timer: the broker may deliver the message to the worker after it. */
+  const publishedAs = async (res: Awaited<ReturnType<typeof postJson>>): Promise<ConsumeMessage> => {
+    const correlationId = res.headers.get('x-correlation-id');
+    let found: ConsumeMessage | undefined;
+    await waitFor(() => (found = worker.received.find((m) => m.properties.correlationId === correlationId)) !== undefined, 5_000, `the worker to get ${correlationId}`);
+    return found!;
+  };
+
   it('answers 504 TIMEOUT within the deadline plus one second and leaves no request actor behind', async () => {
     const started = Date.now();
     const res = await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: 'nobody answers' });
@@ -46,12 +55,12 @@ describe('a worker that never replies', () => {
   it('shortens the deadline with X-Timeout-Ms, and caps a longer one at the route deadline', async () => {
     const short = await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: 'short' }, { 'x-timeout-ms': '200' });
     expect(short.status).toBe(504);
-    const shortMessage = worker.received.find((m) => m.properties.correlationId === short.headers.get('x-correlation-id'))!;
+    const shortMessage = await publishedAs(short);
     expect(Number(shortMessage.properties.expiration)).toBeLessThanOrEqual(200);
 
     const capped = await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: 'capped' }, { 'x-timeout-ms': '999999' });
     expect(capped.status).toBe(504);
-    const cappedMessage = worker.received.find((m) => m.properties.correlationId === capped.headers.get('x-correlation-id'))!;
+    const cappedMessage = await publishedAs(capped);
     expect(Number(cappedMessage.properties.expiration)).toBeLessThanOrEqual(AI_DEADLINE_MS);
     expect(Number(cappedMessage.properties.expiration)).toBeGreaterThan(200);
   });
@@ -59,7 +68,7 @@ describe('a worker that never replies', () => {
   it('acknowledges and counts a reply that comes after the timeout as late', async () => {
     const res = await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: 'too slow' }, { 'x-timeout-ms': '150' });
     expect(res.status).toBe(504);
-    const message = worker.received.find((m) => m.properties.correlationId === res.headers.get('x-correlation-id'))!;
+    const message = await publishedAs(res);
     const lateBefore = await dropped(relay, 'late');
     await publishConfirmed(url, message.properties.replyTo, '{"too":"late"}', { correlationId: message.properties.correlationId });
     await waitFor(async () => (await dropped(relay, 'late')) > lateBefore, 5_000, 'the late reply to be counted');
