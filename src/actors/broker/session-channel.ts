@@ -1,6 +1,7 @@
 import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import type { Logger } from '../../log.ts';
 import { describeError } from './broker-url.ts';
+import { publishWithConfirm } from './confirm-publish.ts';
 import { declareQueues } from './declare-queues.ts';
 import { toDelivery } from './delivery.ts';
 import type { ChannelSpec, Delivery, OutboundMessage } from './messages.ts';
@@ -141,22 +142,16 @@ export class SessionChannel {
     const { host } = this;
     let accepted: boolean;
     try {
-      accepted = ch.publish(
-        message.exchange,
-        message.routingKey,
-        message.content,
-        { ...message.properties, mandatory: message.mandatory, ...(expiration ? { expiration } : {}) },
-        (err: unknown) => {
-          if (!err) {
-            if (this.nacksInARow.size > 0) this.nacksInARow.delete(destinationOf(message));
-            host.confirmed(message.id);
-          } else if (describeError(err) === 'message nacked') {
-            host.sendBack({ type: 'amqp.nacked', id: message.id, reason: 'the broker refused the message' });
-            this.countNack(ch, destinationOf(message));
-          }
-          // 'channel closed': still unconfirmed; the machine publishes it again after the reset or reconnect.
-        },
-      );
+      accepted = publishWithConfirm(ch, message, expiration, (err: unknown) => {
+        if (!err) {
+          if (this.nacksInARow.size > 0) this.nacksInARow.delete(destinationOf(message));
+          host.confirmed(message.id);
+        } else if (describeError(err) === 'message nacked') {
+          host.sendBack({ type: 'amqp.nacked', id: message.id, reason: 'the broker refused the message' });
+          this.countNack(ch, destinationOf(message));
+        }
+        // 'channel closed': still unconfirmed; the machine publishes it again after the reset or reconnect.
+      });
     } catch (err) {
       if (err instanceof Error && err.name === 'IllegalOperationError') {
         // The channel closed under us: it is published again once the channel is back.
