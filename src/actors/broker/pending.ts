@@ -36,8 +36,19 @@ export class PendingMessages {
   private readonly entries = new ReleasingMap<string, PendingEntry>();
   /** Recently settled ids, to tell a late or duplicate reply from an unknown one (bounded, FIFO). */
   private readonly settled = new Map<string, 'answered' | 'abandoned'>();
+  /**
+   * The same ids in the order they were settled, as a ring: the slot to fill next holds the one to
+   * forget. (Finding the oldest with `settled.keys().next()` walks over every id deleted before it
+   * that the Map has not compacted yet.)
+   */
+  private readonly settledOrder: (string | undefined)[];
+  private nextSlot = 0;
   private queuedCount = 0;
   private sentCount = 0;
+
+  constructor(private readonly remembered = REMEMBERED_OUTCOMES) {
+    this.settledOrder = new Array<string | undefined>(remembered).fill(undefined);
+  }
 
   get outbox(): number {
     return this.queuedCount;
@@ -120,11 +131,15 @@ export class PendingMessages {
   }
 
   private remember(id: string, outcome: 'answered' | 'abandoned'): void {
-    this.settled.set(id, outcome);
-    if (this.settled.size > REMEMBERED_OUTCOMES) {
-      const oldest = this.settled.keys().next().value;
-      if (oldest !== undefined) this.settled.delete(oldest);
+    if (this.settled.has(id)) {
+      this.settled.set(id, outcome);
+      return;
     }
+    const oldest = this.settledOrder[this.nextSlot];
+    if (oldest !== undefined) this.settled.delete(oldest);
+    this.settledOrder[this.nextSlot] = id;
+    this.nextSlot = (this.nextSlot + 1) % this.remembered;
+    this.settled.set(id, outcome);
   }
 
   private count(state: PendingState, delta: number): void {
