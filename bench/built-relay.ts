@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Child, startChild } from './processes.ts';
@@ -12,16 +13,25 @@ export interface BenchQueues {
   readonly crawlResponse: string;
 }
 
+/** The node flags `npm start` runs dist/main.js with (package.json's start script). */
+export function startFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const command = /exec node (.*?)\s*dist\/main\.js$/.exec(scripts.start);
+  if (!command) throw new Error(`package.json's start script does not end in "exec node … dist/main.js": ${scripts.start}`);
+  return command[1]!.split(/\s+/).filter(Boolean);
+}
+
 /**
  * The relay as `npm start` runs it (dist/, rebuilt first if src/ changed), on 127.0.0.1:`port`
- * with the given queues. `nodeArgs` go before the script (e.g. --cpu-prof), `env` over the rest.
+ * with the given queues and npm start's node flags. `nodeArgs` go after those (a later V8 flag wins,
+ * e.g. --max-semi-space-size=16) and before the script (e.g. --cpu-prof); `env` over the rest.
  */
 export function startBuiltRelay(options: { amqpUrl: string; queues: BenchQueues; port: number; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv }): Child {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const { amqpUrl, queues, port } = options;
   return startChild(
     process.execPath,
-    [...(options.nodeArgs ?? []), join(root, 'dist/main.js')],
+    [...startFlags(), ...(options.nodeArgs ?? []), join(root, 'dist/main.js')],
     {
       ...process.env,
       NODE_ENV: 'production',

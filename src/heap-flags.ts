@@ -19,7 +19,7 @@ interface HeapFlag {
  */
 export const HEAP_GROWING_PERCENT = 100;
 
-export const HEAP_FLAGS: readonly HeapFlag[] = [
+const HEAP_FLAGS: readonly HeapFlag[] = [
   { setting: `--heap-growing-percent=${HEAP_GROWING_PERCENT}`, givenAs: /^--heap[-_]growing[-_]percent(=|$)/ },
   // Allocation-site pretenuring moves object literals that once survived a scavenge to the old
   // generation from then on. Every XState step stores a fresh closure in the actor's long-lived scope,

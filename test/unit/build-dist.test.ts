@@ -45,7 +45,10 @@ describe('the Dockerfile', () => {
 
   it('runs node itself as the unprivileged user node, with a health check on /healthz', () => {
     expect(finalStage).toContain('USER node');
-    expect(finalStage.at(-1)).toBe('CMD ["node", "dist/main.js"]');
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+    const startFlags = /exec node (.*?)\s*dist\/main\.js$/.exec(scripts.start)![1]!.split(/\s+/).filter(Boolean);
+    expect(finalStage.at(-1)).toBe(`CMD ${JSON.stringify(['node', ...startFlags, 'dist/main.js']).replaceAll(',', ', ')}`);
+    expect(startFlags).toContain('--max-semi-space-size=8');
     expect(finalStage.find((l) => l.startsWith('HEALTHCHECK'))).toBeDefined();
     expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/HEALTHCHECK[^\n]*\\\n\s+CMD \["node", "-e", "fetch\([^\n]*\/healthz/);
   });
