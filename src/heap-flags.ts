@@ -21,10 +21,10 @@ export const HEAP_GROWING_PERCENT = 100;
 
 const HEAP_FLAGS: readonly HeapFlag[] = [
   { setting: `--heap-growing-percent=${HEAP_GROWING_PERCENT}`, givenAs: /^--heap[-_]growing[-_]percent(=|$)/ },
-  // Allocation-site pretenuring moves object literals that once survived a scavenge to the old
-  // generation from then on. Every XState step stores a fresh closure in the actor's long-lived scope,
-  // which makes its literals look long-lived: they were then allocated old, and the young objects they
-  // point to were kept across scavenges and promoted. The relay's objects live one request.
+  // Allocation-site pretenuring allocates an object literal in the old generation once most of its
+  // site's objects survived a scavenge. The relay's objects live one request, but XState's steps
+  // (which set a fresh closure on the actor's long-lived scope) got their literals pretenured: they
+  // died in the old generation and kept the young objects they point to alive across scavenges.
   { setting: '--no-allocation-site-pretenuring', givenAs: /^--(no-)?allocation[-_]site[-_]pretenuring$/ },
 ];
 
