@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmStartFlags } from '../test/support/start-flags.ts';
 import { type Child, startChild } from './processes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -11,14 +11,6 @@ export interface BenchQueues {
   readonly recipe: string;
   readonly crawl: string;
   readonly crawlResponse: string;
-}
-
-/** The node flags `npm start` runs dist/main.js with (package.json's start script). */
-export function startFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const command = /exec node (.*?)\s*dist\/main\.js$/.exec(scripts.start);
-  if (!command) throw new Error(`package.json's start script does not end in "exec node … dist/main.js": ${scripts.start}`);
-  return command[1]!.split(/\s+/).filter(Boolean);
 }
 
 /**
@@ -31,7 +23,7 @@ export function startBuiltRelay(options: { amqpUrl: string; queues: BenchQueues;
   const { amqpUrl, queues, port } = options;
   return startChild(
     process.execPath,
-    [...startFlags(), ...(options.nodeArgs ?? []), join(root, 'dist/main.js')],
+    [...npmStartFlags(), ...(options.nodeArgs ?? []), join(root, 'dist/main.js')],
     {
       ...process.env,
       NODE_ENV: 'production',

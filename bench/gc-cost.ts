@@ -1,4 +1,5 @@
 import { freePort } from '../test/support/ports.ts';
+import { sumGcField } from './gc-trace.ts';
 import { load } from './load.ts';
 import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
 import { cpuSeconds, killAll, killChildrenOnExit, rssMb } from './processes.ts';
@@ -36,18 +37,16 @@ const result = await load(`${base}${path}`, body, Number(connArg), Number(second
 clearInterval(sampler);
 const cpu = cpuSeconds([relay.pid]) - cpuBefore;
 
-const field = (line: string, name: string) => Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
 const during = gcLines.slice(startedAt);
 const scavenges = during.filter((l) => l.includes('gc=s '));
 const markCompacts = during.filter((l) => l.includes('gc=mc '));
-const sum = (lines: string[], name: string) => lines.reduce((total, l) => total + field(l, name), 0);
 const perRequest = (x: number) => x / result.requests;
 process.stdout.write(
   `${path} c=${connArg}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
     `CPU ${perRequest(cpu * 1e6).toFixed(0)} µs/request, peak RSS ${peakRss.toFixed(0)} MB\n` +
-    `  promoted ${(perRequest(sum(scavenges, 'promoted')) / 1024).toFixed(2)} KB/request; ` +
-    `${scavenges.length} scavenges ${perRequest(sum(scavenges, 'pause') * 1000).toFixed(1)} µs/request; ` +
-    `${markCompacts.length} mark-compacts ${perRequest(sum(markCompacts, 'pause') * 1000).toFixed(1)} µs/request (pauses only)\n`,
+    `  promoted ${(perRequest(sumGcField(scavenges, 'promoted')) / 1024).toFixed(2)} KB/request; ` +
+    `${scavenges.length} scavenges ${perRequest(sumGcField(scavenges, 'pause') * 1000).toFixed(1)} µs/request; ` +
+    `${markCompacts.length} mark-compacts ${perRequest(sumGcField(markCompacts, 'pause') * 1000).toFixed(1)} µs/request (pauses only)\n`,
 );
 relay.process.kill('SIGTERM');
 await new Promise((r) => relay.process.once('exit', r));

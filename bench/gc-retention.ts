@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { sumGcField } from './gc-trace.ts';
 import { fileURLToPath } from 'node:url';
 import { type ActorLogic, createActor, fromTransition, setup } from 'xstate';
 import { releaseEventsAfterActions } from '../src/actors/broker/release-event.ts';
@@ -118,7 +119,8 @@ if (first === '--case') {
     const counts = new Map<string, number>();
     for (const l of lines) counts.set(isolate(l), (counts.get(isolate(l)) ?? 0) + 1);
     const main = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-    const sum = (name: string) => lines.filter((l) => isolate(l) === main).reduce((t, l) => t + Number(new RegExp(`\\b${name}=(\\d+)`).exec(l)?.[1] ?? 0), 0);
+    const mainLines = lines.filter((l) => isolate(l) === main);
+    const sum = (name: string) => sumGcField(mainLines, name);
     process.stdout.write(`${which.padEnd(52)} allocated ${(sum('allocated') / count / 1024).toFixed(1)} KB/request, promoted ${(sum('promoted') / count / 1024).toFixed(2)} KB/request\n`);
   }
 }

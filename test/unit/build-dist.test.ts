@@ -3,6 +3,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { npmStartFlags } from '../support/start-flags.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -45,8 +46,7 @@ describe('the Dockerfile', () => {
 
   it('runs node itself as the unprivileged user node, with a health check on /healthz', () => {
     expect(finalStage).toContain('USER node');
-    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-    const startFlags = /exec node (.*?)\s*dist\/main\.js$/.exec(scripts.start)![1]!.split(/\s+/).filter(Boolean);
+    const startFlags = npmStartFlags();
     expect(finalStage.at(-1)).toBe(`CMD ${JSON.stringify(['node', ...startFlags, 'dist/main.js']).replaceAll(',', ', ')}`);
     expect(startFlags).toContain('--max-semi-space-size=8');
     expect(finalStage.find((l) => l.startsWith('HEALTHCHECK'))).toBeDefined();

@@ -46,7 +46,7 @@ export class PendingMessages {
   private queuedCount = 0;
   private sentCount = 0;
 
-  constructor(private readonly remembered = REMEMBERED_OUTCOMES) {
+  constructor(remembered = REMEMBERED_OUTCOMES) {
     this.settledOrder = new Array<string | undefined>(remembered).fill(undefined);
   }
 
@@ -138,7 +138,7 @@ export class PendingMessages {
     const oldest = this.settledOrder[this.nextSlot];
     if (oldest !== undefined) this.settled.delete(oldest);
     this.settledOrder[this.nextSlot] = id;
-    this.nextSlot = (this.nextSlot + 1) % this.remembered;
+    this.nextSlot = (this.nextSlot + 1) % this.settledOrder.length;
     this.settled.set(id, outcome);
   }
 
