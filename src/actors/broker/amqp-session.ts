@@ -1,7 +1,7 @@
 import type { ChannelModel } from 'amqplib';
 import { fromCallback } from 'xstate';
 import { brokerHost, describeError } from './broker-url.ts';
-import { coalesceWrites, connectFirstAvailable, internalsOf } from './connection.ts';
+import { coalesceWrites, connectFirstAvailable, dropFramesOnClosedChannels, internalsOf } from './connection.ts';
 import { watchLink } from './link-watchdog.ts';
 import { type ChannelHost, SessionChannel } from './session-channel.ts';
 import type { Delivery } from './messages.ts';
@@ -104,6 +104,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
       return;
     }
     watchConnection(model);
+    dropFramesOnClosedChannels(model, (channel) => log.debug({ channel }, 'frame on a channel the broker has closed; dropped'));
     writeFrames = coalesceWrites(model);
     for (const spec of input.topology.channels) channels.set(spec.name, new SessionChannel(spec, model, host));
     try {

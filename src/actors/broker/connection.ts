@@ -28,11 +28,15 @@ export async function connectFirstAvailable(input: SessionInput, isStopping: () 
   throw new Error(errors.join('; '));
 }
 
-/** amqplib's internals that the session needs: the socket, the agreed heartbeat, and the frame multiplexer. */
+/** amqplib's internals that the session needs: the socket, the agreed heartbeat, the frame multiplexer and the incoming frame dispatch. */
 interface ConnectionInternals {
   readonly stream?: Socket;
   readonly heartbeat?: number;
   readonly muxer?: { _readIncoming?: () => void };
+  /** Hands each incoming frame to its channel (by number; 0 is the connection's own). */
+  accept?: (frame: { readonly channel: number }) => unknown;
+  /** Open channels by number; empty once a channel is closed and released. */
+  readonly channels?: readonly unknown[];
 }
 
 export function internalsOf(model: ChannelModel): ConnectionInternals {
@@ -61,4 +65,23 @@ export function coalesceWrites(model: ChannelModel): () => void {
   };
   muxer._readIncoming = coalesced;
   return coalesced;
+}
+
+/**
+ * RabbitMQ may still send frames (a delivery in flight) on a channel after it has closed that
+ * channel with an error (rabbitmq-server#13384). amqplib has released the channel by then, and
+ * closes the whole connection for a "Frame on unknown channel": every other channel with it. Such a
+ * frame is dropped instead, as RabbitMQ's Java client does; a delivery on a closed channel is
+ * redelivered by the broker anyway.
+ */
+export function dropFramesOnClosedChannels(model: ChannelModel, onDropped: (channel: number) => void): void {
+  const connection = internalsOf(model);
+  const accept = connection.accept;
+  const channels = connection.channels;
+  if (!accept || !channels) return;
+  connection.accept = function (this: unknown, frame) {
+    if (channels[frame.channel]) return accept.call(this, frame);
+    onDropped(frame.channel);
+    return undefined;
+  };
 }
