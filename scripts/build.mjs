@@ -1,4 +1,5 @@
-// Builds dist/ from src/: one esbuild bundle per entry point (packages stay in node_modules).
+// Builds dist/ from src/: one esbuild bundle per entry point, with the packages it uses, whitespace
+// and dead code stripped (names kept, so stack traces stay readable).
 //
 //   node scripts/build.mjs             build now
 //   node scripts/build.mjs --if-stale  build only when dist/ is missing or was built from other sources
@@ -17,8 +18,16 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const stampFile = '.source-hash';
-const inputs = ['src', 'tsconfig.json', 'scripts/build.mjs'];
+// The bundle holds the packages too: installing other versions of them (package-lock.json) rebuilds it.
+const inputs = ['src', 'tsconfig.json', 'scripts/build.mjs', 'package-lock.json'];
 const entryPoints = ['src/main.ts', 'src/workers/main.ts', 'src/demo.ts'];
+// Loaded from node_modules at run time instead: pino starts its transports (pino-pretty) by file
+// name in a worker thread; @statelyai/inspect is imported only when inspection is on, and
+// testcontainers only when the demo starts a broker in a container; the OpenTelemetry API is one
+// global that an SDK preloaded from node_modules registers with.
+const external = ['pino', 'pino-pretty', '@statelyai/inspect', 'testcontainers', '@testcontainers/rabbitmq', '@opentelemetry/api'];
+// Bundled CommonJS packages call require(): give the ES module one.
+const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 function filesUnder(path) {
   if (!existsSync(path)) return [];
@@ -52,6 +61,26 @@ async function bundler() {
   }
 }
 
+/**
+ * XState's Actor constructor merges its options as `{ ...defaultOptions, ...options }`. On Node 20
+ * (V8 11.3) properties added after an object spread get a new hidden class on every call: two per
+ * actor, so two maps with their descriptor arrays per request, all garbage in the old generation,
+ * and megamorphic property reads wherever the options are read. `Object.assign({}, …)` merges the
+ * same own enumerable properties (onto a fresh object, whose setters are Object.prototype's) along
+ * cached transitions. test/unit/build-dist.test.ts checks that the bundle holds the rewritten form.
+ */
+const actorOptionsMerge = /\{\s*\.\.\.defaultOptions,\s*\.\.\.options\s*\}/g;
+const xstateActorOptions = {
+  name: 'xstate-actor-options',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]node_modules[\\/]xstate[\\/]dist[\\/][^\\/]+\.m?js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const merged = source.replace(actorOptionsMerge, 'Object.assign({}, defaultOptions, options)');
+      return merged === source ? undefined : { contents: merged, loader: 'js' };
+    });
+  },
+};
+
 async function build(hash) {
   const esbuild = await bundler();
   if (!esbuild) {
@@ -66,10 +95,14 @@ async function build(hash) {
       outbase: 'src',
       outdir: staging,
       bundle: true,
-      packages: 'external',
+      external,
       platform: 'node',
       format: 'esm',
       target: 'node20',
+      minifyWhitespace: true,
+      minifySyntax: true,
+      banner: { js: requireShim },
+      plugins: [xstateActorOptions],
       sourcemap: true,
       logLevel: 'warning',
     });

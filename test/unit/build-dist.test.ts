@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { npmStartFlags } from '../support/start-flags.ts';
@@ -10,7 +11,7 @@ const root = new URL('../..', import.meta.url).pathname;
 /** `npm start` runs `node scripts/build.mjs --if-stale` first: dist/ always matches src/. */
 describe('the dist/ build', () => {
   const dir = mkdtempSync(join(tmpdir(), 'amqp-relay-build-'));
-  for (const path of ['src', 'scripts', 'tsconfig.json', 'package.json']) cpSync(join(root, path), join(dir, path), { recursive: true });
+  for (const path of ['src', 'scripts', 'tsconfig.json', 'package.json', 'package-lock.json']) cpSync(join(root, path), join(dir, path), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const buildIfStale = () => execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: dir, stdio: 'pipe', timeout: 60_000 });
@@ -32,6 +33,28 @@ describe('the dist/ build', () => {
     appendFileSync(join(dir, 'src/main.ts'), "\nimport { buildMarker } from './errors.ts';\nif (process.env.NEVER_SET === buildMarker) process.exit(3);\n");
     buildIfStale();
     expect(readFileSync(join(dir, 'dist/main.js'), 'utf8')).toContain('changed-after-the-first-build');
+  });
+
+  it('is rebuilt when other package versions are installed, since it holds the packages', () => {
+    const before = builtAt();
+    appendFileSync(join(dir, 'package-lock.json'), '\n');
+    buildIfStale();
+    expect(builtAt()).toBeGreaterThan(before);
+  });
+
+  it('bundles the packages, except those loaded by file name or shared as one global', () => {
+    const bundle = readFileSync(join(dir, 'dist/main.js'), 'utf8');
+    const imported = [...bundle.matchAll(/\bfrom\s*"([^".][^"]*)"/g)].map((m) => m[1]).filter((name) => !name!.startsWith('node:') && !builtinModules.includes(name!));
+    expect(new Set(imported)).toEqual(new Set(['pino', '@opentelemetry/api']));
+    expect(bundle).toMatch(/\bimport\(\s*"@statelyai\/inspect"\s*\)/);
+  });
+
+  it("merges XState's actor options without an object spread (a new hidden class per actor on Node 20)", () => {
+    for (const program of ['main.js', 'workers/main.js']) {
+      const bundle = readFileSync(join(dir, 'dist', program), 'utf8');
+      expect(bundle).toMatch(/Object\.assign\(\{\},\s*defaultOptions,\s*options\)/);
+      expect(bundle).not.toMatch(/\.\.\.defaultOptions,\s*\.\.\.options/);
+    }
   });
 });
 
