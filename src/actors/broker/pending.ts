@@ -1,6 +1,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { Delivery, OutboundMessage } from './messages.ts';
 import { ReleasingMap } from '../../releasing-map.ts';
+import { SettledIds } from './settled-ids.ts';
 
 /**
  * Everything the broker has accepted and not yet settled, keyed by message id, in arrival order.
@@ -35,19 +36,12 @@ const REMEMBERED_OUTCOMES = 50_000;
 export class PendingMessages {
   private readonly entries = new ReleasingMap<string, PendingEntry>();
   /** Recently settled ids, to tell a late or duplicate reply from an unknown one (bounded, FIFO). */
-  private readonly settled = new Map<string, 'answered' | 'abandoned'>();
-  /**
-   * The same ids in the order they were settled, as a ring: the slot to fill next holds the one to
-   * forget. (Finding the oldest with `settled.keys().next()` walks over every id deleted before it
-   * that the Map has not compacted yet.)
-   */
-  private readonly settledOrder: (string | undefined)[];
-  private nextSlot = 0;
+  private readonly settled: SettledIds;
   private queuedCount = 0;
   private sentCount = 0;
 
   constructor(remembered = REMEMBERED_OUTCOMES) {
-    this.settledOrder = new Array<string | undefined>(remembered).fill(undefined);
+    this.settled = new SettledIds(remembered);
   }
 
   get outbox(): number {
@@ -67,7 +61,9 @@ export class PendingMessages {
   add(entry: Omit<PendingEntry, 'state'>, state: 'queued' | 'sent'): void {
     const previous = this.entries.get(entry.message.id);
     if (previous) this.remove(previous.message.id);
-    this.entries.set(entry.message.id, { ...entry, state });
+    // Not `{ ...entry, state }`: on Node 20 that costs a new hidden class per message.
+    const { message, notify, expectReply, ackOnConfirm } = entry;
+    this.entries.set(message.id, { message, notify, expectReply, ackOnConfirm, state });
     this.count(state, 1);
   }
 
@@ -83,7 +79,7 @@ export class PendingMessages {
       this.entries.delete(id);
       this.count(entry.state, -1);
     }
-    if (outcome) this.remember(id, outcome);
+    if (outcome) this.settled.set(id, outcome);
     return entry;
   }
 
@@ -128,18 +124,6 @@ export class PendingMessages {
   /** Everything still pending, for a final answer when the broker closes. */
   all(): PendingEntry[] {
     return [...this.entries.values()];
-  }
-
-  private remember(id: string, outcome: 'answered' | 'abandoned'): void {
-    if (this.settled.has(id)) {
-      this.settled.set(id, outcome);
-      return;
-    }
-    const oldest = this.settledOrder[this.nextSlot];
-    if (oldest !== undefined) this.settled.delete(oldest);
-    this.settledOrder[this.nextSlot] = id;
-    this.nextSlot = (this.nextSlot + 1) % this.settledOrder.length;
-    this.settled.set(id, outcome);
   }
 
   private count(state: PendingState, delta: number): void {
