@@ -156,9 +156,11 @@ export class Relay implements RelayPort {
   /** One request actor, from admission to its outcome, registered in flight with its deadline. */
   private run(input: Omit<RequestInput, 'broker'>): Promise<RequestOutcome> {
     const { logger } = this.deps;
-    const { correlationId, kind, message, acceptedAt, deadlineAt } = input;
+    const { correlationId, kind, message, acceptedAt, deadlineAt, replyOptional } = input;
     this.admit(message.content.length);
-    const actor = createActor(requestLogic, { parent: this.root, input: { ...input, broker: this.batcher } });
+    // Field by field: V8 (Node 20) gives an object spread and then extended a new hidden class each time.
+    const requestInput: RequestInput = { correlationId, kind, message, broker: this.batcher, acceptedAt, deadlineAt, replyOptional };
+    const actor = createActor(requestLogic, { parent: this.root, input: requestInput });
     this.requests.add({ actor, correlationId, kind, acceptedAt, deadlineAt, bytes: message.content.length });
     const outcome = toPromise(actor).then(
       (output) => {
