@@ -5,12 +5,18 @@
  * scavenger takes those for live, so each one survives and is promoted. Under load that was most
  * of what a request allocates. Here a table only ever holds a small box, emptied on delete.
  * Keys should be small (ids): a superseded table keeps them too.
+ *
+ * It also holds one entry of its own that is never deleted: a Map that empties shrinks, which
+ * allocates a new table, in the old generation for a long-lived Map. With one request at a time
+ * that was a table per request for each such Map; with the anchor it is one per few requests.
  */
+const ANCHOR: unique symbol = Symbol('ReleasingMap.anchor');
+
 export class ReleasingMap<K, V> {
-  private readonly boxes = new Map<K, { value: V | undefined }>();
+  private readonly boxes = new Map<K | typeof ANCHOR, { value: V | undefined }>([[ANCHOR, { value: undefined }]]);
 
   get size(): number {
-    return this.boxes.size;
+    return this.boxes.size - 1;
   }
 
   get(key: K): V | undefined {
@@ -33,11 +39,11 @@ export class ReleasingMap<K, V> {
 
   /** Values in insertion order. */
   *values(): IterableIterator<V> {
-    for (const box of this.boxes.values()) yield box.value as V;
+    for (const [key, box] of this.boxes) if (key !== ANCHOR) yield box.value as V;
   }
 
   *entries(): IterableIterator<[K, V]> {
-    for (const [key, box] of this.boxes) yield [key, box.value as V];
+    for (const [key, box] of this.boxes) if (key !== ANCHOR) yield [key, box.value as V];
   }
 
   [Symbol.iterator](): IterableIterator<[K, V]> {

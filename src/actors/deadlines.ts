@@ -11,6 +11,8 @@ export const systemClock: DeadlineClock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+const IDLE_LISTS_KEPT = 16;
+
 /** What a deadline is kept in: the caller's own object, so that arming one allocates nothing. */
 export interface DeadlineNode {
   dueAt: number;
@@ -90,9 +92,15 @@ export class Deadlines<N extends DeadlineNode> {
     else this.drop(list);
   }
 
+  /**
+   * An empty list lets go of its timer but stays, for the next deadline of its duration: when the
+   * relay is nearly idle every request would otherwise add a list and delete it, and a long-lived
+   * Map that empties gets a new hash table (in the old generation) each time. Beyond
+   * IDLE_LISTS_KEPT durations (clients choose theirs) an empty list goes.
+   */
   private drop(list: DeadlineList): void {
     if (list.timer !== undefined) this.clock.clearTimeout(list.timer);
     list.timer = undefined;
-    if (this.lists.get(list.durationMs) === list) this.lists.delete(list.durationMs);
+    if (this.lists.size > IDLE_LISTS_KEPT && this.lists.get(list.durationMs) === list) this.lists.delete(list.durationMs);
   }
 }

@@ -72,6 +72,25 @@ describe('deadlines', () => {
     expect(due).toEqual(['b']);
   });
 
+  it('fires deadlines armed one at a time, each after the previous was disarmed, over many durations', () => {
+    // One request at a time, as on a nearly idle relay, with more durations than are kept idle.
+    const { clock, due, deadlines, node, arm, timers } = setUp();
+    for (let i = 0; i < 40; i++) {
+      const n = node(`done-${i}`);
+      arm(n, 1_000 + (i % 20));
+      clock.increment(3);
+      deadlines.disarm(n);
+    }
+    expect(timers()).toBe(0);
+    arm(node('late-a'), 1_005);
+    arm(node('late-b'), 1_019);
+    clock.increment(1_005);
+    expect(due).toEqual(['late-a']);
+    clock.increment(14);
+    expect(due).toEqual(['late-a', 'late-b']);
+    expect(timers()).toBe(0);
+  });
+
   it('holds no timer once nothing is armed', () => {
     const { deadlines, node, arm, timers } = setUp();
     const nodes = Array.from({ length: 5 }, (_, i) => node(String(i)));

@@ -14,6 +14,15 @@ describe('ReleasingMap', () => {
     expect(map.size).toBe(1);
   });
 
+  it('is empty again, in its count and when iterated, once every key is deleted', () => {
+    const map = new ReleasingMap<number, string>();
+    for (let round = 0; round < 3; round++) {
+      map.set(round, 'v');
+      map.delete(round);
+    }
+    expect([map.size, [...map.values()], [...map.entries()], [...map]]).toEqual([0, [], [], []]);
+  });
+
   it('iterates in insertion order, and tolerates deleting while iterating', () => {
     const map = new ReleasingMap<number, string>();
     for (let i = 0; i < 5; i++) map.set(i, `v${i}`);
