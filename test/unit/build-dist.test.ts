@@ -71,7 +71,7 @@ describe('the Dockerfile', () => {
     expect(finalStage).toContain('USER node');
     const startFlags = npmStartFlags();
     expect(finalStage.at(-1)).toBe(`CMD ${JSON.stringify(['node', ...startFlags, 'dist/main.js']).replaceAll(',', ', ')}`);
-    expect(startFlags).toContain('--max-semi-space-size=8');
+    expect(startFlags).toContain('--max-semi-space-size=4');
     expect(finalStage.find((l) => l.startsWith('HEALTHCHECK'))).toBeDefined();
     expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/HEALTHCHECK[^\n]*\\\n\s+CMD \["node", "-e", "fetch\([^\n]*\/healthz/);
   });
