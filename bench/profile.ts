@@ -1,7 +1,9 @@
 import { freePort } from '../test/support/ports.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { load } from './load.ts';
 import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
 import { killAll, killChildrenOnExit } from './processes.ts';
@@ -18,7 +20,7 @@ const dir = `/tmp/amqp-relay-prof-${randomBytes(3).toString('hex')}`;
 
 interface Node {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -28,7 +30,23 @@ interface Profile {
 }
 
 function shortUrl(url: string): string {
-  return url.replace(/^.*node_modules\//, '~').replace(/^file:\/\/.*?\/(dist|src)\//, '$1/');
+  return url.replace(/^.*node_modules\//, '~').replace(/^(file:\/\/.*?\/|(\.\.\/)+)(dist|src)\//, '$3/');
+}
+
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+/** Where a frame of the dist/ bundle comes from (src/ or a package), through the bundle's source map. */
+function original(frame: Node['callFrame']): { url: string; lineNumber: number } {
+  if (!/\/dist\/.*\.js$/.test(frame.url)) return frame;
+  if (!sourceMaps.has(frame.url)) {
+    try {
+      sourceMaps.set(frame.url, new SourceMap(JSON.parse(readFileSync(`${fileURLToPath(frame.url)}.map`, 'utf8'))));
+    } catch {
+      sourceMaps.set(frame.url, undefined);
+    }
+  }
+  const entry = sourceMaps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+  return entry && 'originalSource' in entry ? { url: entry.originalSource, lineNumber: entry.originalLine } : frame;
 }
 
 function report(profile: Profile): void {
@@ -39,7 +57,8 @@ function report(profile: Profile): void {
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   for (const [id, us] of self) {
-    const f = byId.get(id)!.callFrame;
+    const frame = byId.get(id)!.callFrame;
+    const f = { functionName: frame.functionName, ...original(frame) };
     const key = `${f.functionName || '(anonymous)'} ${shortUrl(f.url)}:${f.lineNumber + 1}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     const file = shortUrl(f.url).split('/').slice(0, 2).join('/') || f.functionName;
