@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { npmStartFlags } from '../test/support/start-flags.ts';
+import { npmStartEnv, npmStartFlags } from '../test/support/start-flags.ts';
 import { type Child, startChild } from './processes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,7 +15,7 @@ export interface BenchQueues {
 
 /**
  * The relay as `npm start` runs it (dist/, rebuilt first if src/ changed), on 127.0.0.1:`port`
- * with the given queues and npm start's node flags. `nodeArgs` go after those (a later V8 flag wins,
+ * with the given queues and npm start's node flags and environment. `nodeArgs` go after those (a later V8 flag wins,
  * e.g. --max-semi-space-size=16) and before the script (e.g. --cpu-prof); `env` over the rest.
  */
 export function startBuiltRelay(options: { amqpUrl: string; queues: BenchQueues; port: number; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv }): Child {
@@ -26,6 +26,7 @@ export function startBuiltRelay(options: { amqpUrl: string; queues: BenchQueues;
     [...npmStartFlags(), ...(options.nodeArgs ?? []), join(root, 'dist/main.js')],
     {
       ...process.env,
+      ...npmStartEnv(),
       NODE_ENV: 'production',
       RABBITMQ_URL: amqpUrl,
       RABBITMQ_CRAWLING_REQUEST_QUEUE: queues.crawl,

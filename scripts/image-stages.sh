@@ -62,12 +62,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
   echo "runs as uid 65534 (nobody) through setpriv; /app is read-only"
 fi
 
-step "start: node --max-semi-space-size=4 dist/main.js on :$port"
+step "start: MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 dist/main.js on :$port"
 t_start=$(date +%s%N)
 (cd "$work/app" && exec env -i PATH="$PATH" NODE_ENV=production PORT="$port" HOST=127.0.0.1 RABBITMQ_URL="$amqp_url" \
   RELAY_INSTANCE_ID="$tag" RABBITMQ_CRAWLING_REQUEST_QUEUE="$tag.crawl.request" \
   RABBITMQ_CRAWLING_RESPONSE_QUEUE="$tag.crawl.response" AI_QUEUE_NAME="$tag.ai" \
-  "${as_user[@]}" node --max-semi-space-size=4 dist/main.js) >"$work/relay.log" 2>&1 &
+  MALLOC_MMAP_THRESHOLD_=131072 "${as_user[@]}" node --max-semi-space-size=4 dist/main.js) >"$work/relay.log" 2>&1 &
 relay_pid=$!
 ready=""
 for _ in $(seq 1 300); do

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { npmStartFlags } from '../support/start-flags.ts';
+import { npmStartEnv, npmStartFlags } from '../support/start-flags.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -72,6 +72,9 @@ describe('the Dockerfile', () => {
     const startFlags = npmStartFlags();
     expect(finalStage.at(-1)).toBe(`CMD ${JSON.stringify(['node', ...startFlags, 'dist/main.js']).replaceAll(',', ', ')}`);
     expect(startFlags).toContain('--max-semi-space-size=4');
+    const startEnv = Object.entries(npmStartEnv());
+    expect(startEnv).toContainEqual(['MALLOC_MMAP_THRESHOLD_', '131072']);
+    for (const [name, value] of startEnv) expect(finalStage).toContain(`ENV ${name}=${value}`);
     expect(finalStage.find((l) => l.startsWith('HEALTHCHECK'))).toBeDefined();
     expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/HEALTHCHECK[^\n]*\\\n\s+CMD \["node", "-e", "fetch\([^\n]*\/healthz/);
   });
