@@ -1,0 +1,47 @@
+import { deleteQueues } from '../test/support/scripted-worker.ts';
+import { freePort } from '../test/support/ports.ts';
+import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
+import { compiledScript } from './compiled.ts';
+import { load } from './load.ts';
+import { killAll, killChildrenOnExit, rssMb, startChild } from './processes.ts';
+
+/**
+ * RSS of one gateway started afresh, as an outside benchmark sees it: at ready, then highest and
+ * last while autocannon sends recipe requests. `relay` is the built relay with npm start's node
+ * flags; `raw` the compiled raw gateway with confirms. WARMUP=<seconds> sends 16 clients first
+ * (as `npm run bench` does). Node flags after the arguments go to the gateway (a later one wins).
+ * Usage: tsx bench/rss.ts relay|raw [clients] [seconds] [node flags…]
+ */
+const [target = 'relay', connArg = '1', secondsArg = '20', ...nodeFlags] = process.argv.slice(2);
+const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+killChildrenOnExit();
+const { queues } = await startEchoWorker('rss', amqpUrl);
+const port = await freePort();
+let pid: number;
+if (target === 'raw') {
+  const args = [...nodeFlags, compiledScript('bench/raw-gateway.ts'), amqpUrl, String(port), 'confirm', queues.recipe, queues.crawl, queues.crawlResponse];
+  const raw = startChild(process.execPath, args, { ...process.env, NODE_ENV: 'production' }, 'raw+confirms');
+  await raw.waitForLine(/^ready$/, 30_000);
+  pid = raw.pid;
+} else {
+  const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: nodeFlags });
+  await untilReady(relay, port);
+  pid = relay.pid;
+}
+const url = `http://127.0.0.1:${port}/api/ai/recipe`;
+const body = '{"recipe_text":"rss"}';
+await new Promise((r) => setTimeout(r, 1_000));
+const atReady = rssMb([pid]);
+if (process.env.WARMUP) await load(url, body, 16, Number(process.env.WARMUP));
+let peak = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, rssMb([pid]))), 200);
+const result = await load(url, body, Number(connArg), Number(secondsArg));
+clearInterval(sampler);
+process.stdout.write(
+  `${[target, ...nodeFlags].join(' ')}${process.env.WARMUP ? ` after ${process.env.WARMUP} s at 16 clients` : ''}, ${connArg} client(s) for ${secondsArg} s: ` +
+    `RSS ${atReady.toFixed(0)} MB at ready, highest ${peak.toFixed(0)} MB, last ${rssMb([pid]).toFixed(0)} MB; ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms\n`,
+);
+killAll();
+await deleteQueues(amqpUrl, Object.values(queues));
+process.exit(0);
