@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { freePort } from '../test/support/ports.ts';
 import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
@@ -38,9 +39,11 @@ let peak = 0;
 const sampler = setInterval(() => (peak = Math.max(peak, rssMb([pid]))), 200);
 const result = await load(url, body, Number(connArg), Number(secondsArg));
 clearInterval(sampler);
+const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
 process.stdout.write(
   `${[target, ...nodeFlags].join(' ')}${process.env.WARMUP ? ` after ${process.env.WARMUP} s at 16 clients` : ''}, ${connArg} client(s) for ${secondsArg} s: ` +
-    `RSS ${atReady.toFixed(0)} MB at ready, highest ${peak.toFixed(0)} MB, last ${rssMb([pid]).toFixed(0)} MB; ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms\n`,
+    `RSS ${atReady.toFixed(0)} MB at ready, highest ${peak.toFixed(0)} MB, last ${rssMb([pid]).toFixed(0)} MB (${(kb('RssAnon') / 1024).toFixed(0)} anonymous, ${(kb('RssFile') / 1024).toFixed(0)} file-backed); ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms\n`,
 );
 killAll();
 await deleteQueues(amqpUrl, Object.values(queues));
