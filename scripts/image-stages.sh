@@ -2,7 +2,7 @@
 # The Dockerfile's two stages repeated by hand, for machines without a Docker engine:
 #   build: copy what the COPY lines copy, npm ci, npm run build, npm prune --omit=dev
 #   run:   package.json, node_modules and dist/ only, read-only, as an unprivileged user:
-#          node --max-semi-space-size=8 dist/main.js (the CMD), the HEALTHCHECK command, /healthz and /readyz, SIGTERM → exit 0
+#          node --max-semi-space-size=4 dist/main.js (the CMD), the HEALTHCHECK command, /healthz and /readyz, SIGTERM → exit 0
 #
 #   scripts/image-stages.sh        (AMQP_URL, default amqp://guest:guest@127.0.0.1:5672; PORT default 3999)
 #
@@ -62,12 +62,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
   echo "runs as uid 65534 (nobody) through setpriv; /app is read-only"
 fi
 
-step "start: MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=8 dist/main.js on :$port"
+step "start: MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 dist/main.js on :$port"
 t_start=$(date +%s%N)
 (cd "$work/app" && exec env -i PATH="$PATH" NODE_ENV=production PORT="$port" HOST=127.0.0.1 RABBITMQ_URL="$amqp_url" \
   RELAY_INSTANCE_ID="$tag" RABBITMQ_CRAWLING_REQUEST_QUEUE="$tag.crawl.request" \
   RABBITMQ_CRAWLING_RESPONSE_QUEUE="$tag.crawl.response" AI_QUEUE_NAME="$tag.ai" \
-  MALLOC_MMAP_THRESHOLD_=131072 "${as_user[@]}" node --max-semi-space-size=8 dist/main.js) >"$work/relay.log" 2>&1 &
+  MALLOC_MMAP_THRESHOLD_=131072 "${as_user[@]}" node --max-semi-space-size=4 dist/main.js) >"$work/relay.log" 2>&1 &
 relay_pid=$!
 ready=""
 for _ in $(seq 1 300); do

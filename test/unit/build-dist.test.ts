@@ -71,7 +71,7 @@ describe('the Dockerfile', () => {
     expect(finalStage).toContain('USER node');
     const startFlags = npmStartFlags();
     expect(finalStage.at(-1)).toBe(`CMD ${JSON.stringify(['node', ...startFlags, 'dist/main.js']).replaceAll(',', ', ')}`);
-    expect(startFlags).toContain('--max-semi-space-size=8');
+    expect(startFlags).toContain('--max-semi-space-size=4');
     const startEnv = Object.entries(npmStartEnv());
     expect(startEnv).toContainEqual(['MALLOC_MMAP_THRESHOLD_', '131072']);
     for (const [name, value] of startEnv) expect(finalStage).toContain(`ENV ${name}=${value}`);
