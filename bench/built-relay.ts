@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { npmStartEnv, npmStartFlags } from '../test/support/start-flags.ts';
+import { compiledScript } from './compiled.ts';
 import { type Child, startChild } from './processes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,6 +40,19 @@ export function startBuiltRelay(options: { amqpUrl: string; queues: BenchQueues;
     },
     'relay',
   );
+}
+
+/**
+ * The raw gateway the relay is measured against (`bench/raw-gateway.ts`), compiled as the relay is
+ * (no TypeScript loader in its process), on 127.0.0.1:`port` with the given queues, ready.
+ * `mode` is `confirm` (raw+confirms) or `plain` (raw); `nodeArgs` go before the script.
+ */
+export async function startRawGateway(options: { amqpUrl: string; queues: BenchQueues; port: number; mode: 'confirm' | 'plain'; label: string; nodeArgs?: readonly string[] }): Promise<Child> {
+  const { amqpUrl, queues, port, mode } = options;
+  const args = [...(options.nodeArgs ?? []), compiledScript('bench/raw-gateway.ts'), amqpUrl, String(port), mode, queues.recipe, queues.crawl, queues.crawlResponse];
+  const child = startChild(process.execPath, args, { ...process.env, NODE_ENV: 'production' }, options.label);
+  await child.waitForLine(/^ready$/, 30_000);
+  return child;
 }
 
 /**

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Compiled by this process already (a bench may start the same program twice). */
+const compiled = new Set<string>();
 
 /**
  * A bench program compiled to one JavaScript file, as the relay runs from dist/: measured against
@@ -12,8 +14,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export function compiledScript(entry: string): string {
   const outdir = join(root, 'node_modules/.cache/amqp-relay-bench');
-  mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, basename(entry).replace(/\.ts$/, '.mjs'));
+  if (compiled.has(outfile)) return outfile;
+  mkdirSync(outdir, { recursive: true });
   buildSync({ entryPoints: [join(root, entry)], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  compiled.add(outfile);
   return outfile;
 }

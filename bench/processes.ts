@@ -148,16 +148,17 @@ export function cpuSeconds(pids: readonly number[]): number {
   return ticks / TICKS_PER_SECOND;
 }
 
+/** One memory figure of /proc/<pid>/status in KB (VmRSS, RssAnon, RssFile…); 0 once the process has exited. */
+export function statusKb(pid: number, field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Number(m?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of these processes, in MB. */
 export function rssMb(pids: readonly number[]): number {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      kb += Number(m?.[1] ?? 0);
-    } catch {
-      // exited
-    }
-  }
-  return kb / 1024;
+  return pids.reduce((kb, pid) => kb + statusKb(pid, 'VmRSS'), 0) / 1024;
 }

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { freePort } from '../test/support/ports.ts';
-import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
-import { compiledScript } from './compiled.ts';
+import { startBuiltRelay, startEchoWorker, startRawGateway, untilReady } from './built-relay.ts';
 import { load } from './load.ts';
-import { killAll, killChildrenOnExit, rssMb, startChild } from './processes.ts';
+import { killAll, killChildrenOnExit, rssMb, statusKb } from './processes.ts';
 
 /**
  * RSS of one gateway started afresh, as an outside benchmark sees it: at ready, then highest and
@@ -21,10 +19,7 @@ const { queues } = await startEchoWorker('rss', amqpUrl);
 const port = await freePort();
 let pid: number;
 if (target === 'raw') {
-  const args = [...nodeFlags, compiledScript('bench/raw-gateway.ts'), amqpUrl, String(port), 'confirm', queues.recipe, queues.crawl, queues.crawlResponse];
-  const raw = startChild(process.execPath, args, { ...process.env, NODE_ENV: 'production' }, 'raw+confirms');
-  await raw.waitForLine(/^ready$/, 30_000);
-  pid = raw.pid;
+  pid = (await startRawGateway({ amqpUrl, queues, port, mode: 'confirm', label: 'raw+confirms', nodeArgs: nodeFlags })).pid;
 } else {
   const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: nodeFlags });
   await untilReady(relay, port);
@@ -39,11 +34,9 @@ let peak = 0;
 const sampler = setInterval(() => (peak = Math.max(peak, rssMb([pid]))), 200);
 const result = await load(url, body, Number(connArg), Number(secondsArg));
 clearInterval(sampler);
-const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
 process.stdout.write(
   `${[target, ...nodeFlags].join(' ')}${process.env.WARMUP ? ` after ${process.env.WARMUP} s at 16 clients` : ''}, ${connArg} client(s) for ${secondsArg} s: ` +
-    `RSS ${atReady.toFixed(0)} MB at ready, highest ${peak.toFixed(0)} MB, last ${rssMb([pid]).toFixed(0)} MB (${(kb('RssAnon') / 1024).toFixed(0)} anonymous, ${(kb('RssFile') / 1024).toFixed(0)} file-backed); ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms\n`,
+    `RSS ${atReady.toFixed(0)} MB at ready, highest ${peak.toFixed(0)} MB, last ${rssMb([pid]).toFixed(0)} MB (${(statusKb(pid, 'RssAnon') / 1024).toFixed(0)} anonymous, ${(statusKb(pid, 'RssFile') / 1024).toFixed(0)} file-backed); ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms\n`,
 );
 killAll();
 await deleteQueues(amqpUrl, Object.values(queues));

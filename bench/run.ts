@@ -8,8 +8,7 @@ import { load, type LoadResult } from './load.ts';
 import { type Child, cpuSeconds, killAll, killChildrenOnExit, processTree, rssMb, startChild } from './processes.ts';
 import { renderMarkdown, summarize } from './report.ts';
 import { freePort } from '../test/support/ports.ts';
-import { startBuiltRelay } from './built-relay.ts';
-import { compiledScript } from './compiled.ts';
+import { startBuiltRelay, startRawGateway } from './built-relay.ts';
 
 /**
  * npm run bench [-- --quick]: the relay (started as `npm start` starts it) side by side with a raw
@@ -130,12 +129,9 @@ async function main(): Promise<void> {
   // log level is info (an access-log line per request); --log-level=info measures that.
   const relayChild = startBuiltRelay({ amqpUrl, queues: queues.relay, port: relayPort, env: { RELAY_INSTANCE_ID: instanceId, LOG_LEVEL: option('log-level') ?? 'warn' } });
   const relayUrl = `http://127.0.0.1:${relayPort}`;
-  // Compiled, as the relay is: no TypeScript loader in the process it is compared with.
-  const rawGateway = compiledScript('bench/raw-gateway.ts');
-  const rawTarget = async (name: 'raw+confirms' | 'raw', mode: string, qs: typeof queues.raw): Promise<Target> => {
+  const rawTarget = async (name: 'raw+confirms' | 'raw', mode: 'confirm' | 'plain', qs: typeof queues.raw): Promise<Target> => {
     const port = await freePort();
-    const child = startChild(process.execPath, [rawGateway, amqpUrl, String(port), mode, qs.recipe, qs.crawl, qs.crawlResponse], env, name);
-    await child.waitForLine(/^ready$/, 30_000);
+    const child = await startRawGateway({ amqpUrl, queues: qs, port, mode, label: name });
     return { name, baseUrl: `http://127.0.0.1:${port}`, pids: [child.pid], child };
   };
   const wanted = (name: Target['name']) => !plan.targets || plan.targets.includes(name);

@@ -34,7 +34,7 @@ export class SettledIds {
   private readonly mask: number;
   private next = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
     let size = 8;
     while (size < capacity * 2) size *= 2;
     this.slots = new Float64Array(size);
@@ -60,7 +60,7 @@ export class SettledIds {
     const oldest = this.order[this.next]!;
     if (oldest !== 0) this.forget(oldest);
     this.order[this.next] = key;
-    this.next = (this.next + 1) % this.capacity;
+    this.next = (this.next + 1) % this.order.length;
     let slot = this.home(key);
     while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
     this.slots[slot] = key;
