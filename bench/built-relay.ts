@@ -19,12 +19,20 @@ export interface BenchQueues {
  * with the given queues and npm start's node flags and environment. `nodeArgs` go after those (a later V8 flag wins,
  * e.g. --max-semi-space-size=16) and before the script (e.g. --cpu-prof); `env` over the rest.
  */
-export function startBuiltRelay(options: { amqpUrl: string; queues: BenchQueues; port: number; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv }): Child {
+export function startBuiltRelay(options: {
+  amqpUrl: string;
+  queues: BenchQueues;
+  port: number;
+  nodeArgs?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Another build's entry point, to compare two builds (dist/main.js by default). */
+  entry?: string;
+}): Child {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const { amqpUrl, queues, port } = options;
   return startChild(
     process.execPath,
-    [...npmStartFlags(), ...(options.nodeArgs ?? []), join(root, 'dist/main.js')],
+    [...npmStartFlags(), ...(options.nodeArgs ?? []), options.entry ?? join(root, 'dist/main.js')],
     {
       ...process.env,
       ...npmStartEnv(),
@@ -45,12 +53,20 @@ export function startBuiltRelay(options: { amqpUrl: string; queues: BenchQueues;
 /**
  * The raw gateway the relay is measured against (`bench/raw-gateway.ts`), compiled as the relay is
  * (no TypeScript loader in its process), on 127.0.0.1:`port` with the given queues, ready.
- * `mode` is `confirm` (raw+confirms) or `plain` (raw); `nodeArgs` go before the script.
+ * `mode` is `confirm` (raw+confirms) or `plain` (raw); `nodeArgs` go before the script; `env` over the rest.
  */
-export async function startRawGateway(options: { amqpUrl: string; queues: BenchQueues; port: number; mode: 'confirm' | 'plain'; label: string; nodeArgs?: readonly string[] }): Promise<Child> {
+export async function startRawGateway(options: {
+  amqpUrl: string;
+  queues: BenchQueues;
+  port: number;
+  mode: 'confirm' | 'plain';
+  label: string;
+  nodeArgs?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}): Promise<Child> {
   const { amqpUrl, queues, port, mode } = options;
   const args = [...(options.nodeArgs ?? []), compiledScript('bench/raw-gateway.ts'), amqpUrl, String(port), mode, queues.recipe, queues.crawl, queues.crawlResponse];
-  const child = startChild(process.execPath, args, { ...process.env, NODE_ENV: 'production' }, options.label);
+  const child = startChild(process.execPath, args, { ...process.env, NODE_ENV: 'production', ...options.env }, options.label);
   await child.waitForLine(/^ready$/, 30_000);
   return child;
 }

@@ -1,3 +1,6 @@
+import type { RequestListener } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultStore } from '../../src/http/async-results.ts';
 import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
@@ -25,6 +28,7 @@ describe('createApp over a fake relay', () => {
   it('answers 200 with the reply, X-Correlation-Id equal to the submitted correlation id', async () => {
     const res = await req({ method: 'POST', path: '/api/ai/recipe', headers: json, body: recipe });
     expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.json).toEqual({ echo: { recipe_text: 'two eggs' }, kind: 'recipe_analysis' });
     expect(res.headers['x-correlation-id']).toBe(relay.submitted.at(-1)!.correlationId);
   });
@@ -322,5 +326,45 @@ describe('request metrics by route template', () => {
     expect(await count('/api/requests/:correlationId', 'NOT_FOUND')).toBe(1);
     // Unknown paths are not labels: they would make one series per path.
     expect((await metrics.requests.get()).values.some((v) => String(v.labels.route).includes('unknown'))).toBe(false);
+  });
+});
+
+describe('the finished-request log line and metrics', () => {
+  // What happened, in order: the response written to the socket, the metric observed, the log line.
+  const happened: string[] = [];
+  const lines = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      happened.push(`log ${JSON.parse(chunk.toString('utf8')).msg}`);
+      done();
+    },
+  });
+  const { app, metrics } = fakeApp({ logger: pino({ level: 'info' }, lines) });
+  const observeRequest = metrics.observeRequest.bind(metrics);
+  metrics.observeRequest = (route, outcome, seconds) => {
+    happened.push(`metric ${route} ${outcome}`);
+    observeRequest(route, outcome, seconds);
+  };
+  const handle = app.callback();
+  const recordingEnd: { callback(): RequestListener } = {
+    callback: () => (req, res) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+      res.end = ((...args: unknown[]) => {
+        happened.push('response written');
+        return end(...args);
+      }) as typeof res.end;
+      return handle(req, res);
+    },
+  };
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    server = await listen(recordingEnd);
+  });
+  afterAll(() => server.close());
+
+  it('are recorded once per request, after its response is written', async () => {
+    const res = await rawRequest(server.baseUrl, { method: 'POST', path: '/api/ai/recipe', headers: json, body: recipe });
+    expect(res.status).toBe(200);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(happened).toEqual(['response written', 'metric /api/ai/recipe ok', 'log request finished']);
   });
 });

@@ -29,17 +29,6 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
   const channels = new Map<string, SessionChannel>();
   let connection: ChannelModel | undefined;
   let stopWatching = () => {};
-  let writeFrames = () => {};
-  let writeScheduled = false;
-  /** Once per burst of publishes or acks: their frames go out at the end of this tick, in one write. */
-  const writeSoon = () => {
-    if (writeScheduled) return;
-    writeScheduled = true;
-    process.nextTick(() => {
-      writeScheduled = false;
-      writeFrames();
-    });
-  };
   let stopping = false;
   let finished = false;
 
@@ -105,7 +94,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     }
     watchConnection(model);
     dropFramesOnClosedChannels(model, (channel) => log.debug({ channel }, 'frame on a channel the broker has closed; dropped'));
-    writeFrames = coalesceWrites(model);
+    coalesceWrites(model);
     for (const spec of input.topology.channels) channels.set(spec.name, new SessionChannel(spec, model, host));
     try {
       for (const channel of channels.values()) await channel.openOnce();
@@ -141,12 +130,10 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
           if (channel) channel.publish(message);
           else sendBack({ type: 'amqp.nacked', id: message.id, reason: `no channel named ${message.channel}` });
         }
-        writeSoon();
         break;
       case 'amqp.ack':
         // A tag from an earlier connection is meaningless here: that delivery is redelivered anyway.
         if (command.generation === generation) channels.get(command.channel)?.ack(command.deliveryTag, command.channelEpoch);
-        writeSoon();
         break;
       case 'amqp.close':
         void closeGracefully();

@@ -32,11 +32,20 @@ export async function connectFirstAvailable(input: SessionInput, isStopping: () 
 interface ConnectionInternals {
   readonly stream?: Socket;
   readonly heartbeat?: number;
-  readonly muxer?: { _readIncoming?: () => void };
+  readonly muxer?: Muxer;
   /** Hands each incoming frame to its channel (by number; 0 is the connection's own). */
   accept?: (frame: { readonly channel: number }) => unknown;
   /** Open channels by number; empty once a channel is closed and released. */
   readonly channels?: readonly unknown[];
+}
+
+/** amqplib's frame multiplexer: channels' frames in, socket writes out. */
+interface Muxer {
+  scheduledRead?: boolean;
+  /** One synchronous pass writing every channel's queued frames to the socket. */
+  _readIncoming?: () => void;
+  /** Called when a channel has frames: schedules one pass (amqplib uses setImmediate). */
+  _scheduleRead?: () => void;
 }
 
 export function internalsOf(model: ChannelModel): ConnectionInternals {
@@ -46,15 +55,17 @@ export function internalsOf(model: ChannelModel): ConnectionInternals {
 
 /**
  * amqplib writes every frame (each publish, each ack) to the socket on its own, one system call
- * each, from its multiplexer, which drains all channels' frames in one synchronous pass scheduled
- * with setImmediate. Corking the socket around that pass sends them in one write. The returned
- * function runs that pass now: called once the frames of a burst are queued (after the channels'
- * 'readable' ticks), it saves the wait for the next event-loop turn.
+ * each, from its multiplexer, which drains all channels' frames in one synchronous pass. Corking
+ * the socket around that pass sends them in one write. amqplib schedules the pass with
+ * setImmediate; it is scheduled for the end of the current tick instead: every frame of a burst
+ * is queued by then (a channel reports its frames in a tick of its own, which comes first), and a
+ * pass scheduled from the check phase (where the relay publishes) would otherwise cost the event
+ * loop one more turn, a poll of the sockets, for nothing.
  */
-export function coalesceWrites(model: ChannelModel): () => void {
+export function coalesceWrites(model: ChannelModel): void {
   const { stream, muxer } = internalsOf(model);
   const drain = muxer?._readIncoming;
-  if (!stream || !muxer || !drain) return () => {};
+  if (!stream || !muxer || !drain) return;
   const coalesced = () => {
     stream.cork();
     try {
@@ -64,7 +75,16 @@ export function coalesceWrites(model: ChannelModel): () => void {
     }
   };
   muxer._readIncoming = coalesced;
-  return coalesced;
+  if (typeof muxer._scheduleRead !== 'function') return;
+  const pass = () => {
+    muxer.scheduledRead = false;
+    coalesced();
+  };
+  muxer._scheduleRead = () => {
+    if (muxer.scheduledRead) return;
+    muxer.scheduledRead = true;
+    process.nextTick(pass);
+  };
 }
 
 /**

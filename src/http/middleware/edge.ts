@@ -14,16 +14,50 @@ export interface EdgeDeps {
   readonly newCorrelationId: () => string;
 }
 
+interface FinishedRequest {
+  readonly correlationId: string;
+  readonly method: string;
+  /** The route template, or the path when no route served it. */
+  readonly route: string;
+  readonly api: boolean;
+  readonly errorCode: string | undefined;
+  readonly status: number;
+  readonly seconds: number;
+}
+
+/**
+ * The metrics and the log line of finished requests, recorded in the check phase of the turn that
+ * finished them: after Koa has written their responses, so that neither is on the way from a reply
+ * to its client. The figures are taken when the request finishes; only the recording waits.
+ */
+function requestAccounting(logger: Logger, metrics: RelayMetrics): (finished: FinishedRequest) => void {
+  let due: FinishedRequest[] = [];
+  const record = () => {
+    const batch = due;
+    due = [];
+    for (const f of batch) {
+      if (f.api) metrics.observeRequest(f.route, f.errorCode ?? 'ok', f.seconds);
+      const line = { correlationId: f.correlationId, method: f.method, route: f.route, status: f.status, ms: Math.round(f.seconds * 10_000) / 10 };
+      if (f.status >= 500) logger.error(line, 'request failed');
+      else logger.info(line, 'request finished');
+    }
+  };
+  return (finished) => {
+    if (due.push(finished) === 1) setImmediate(record);
+  };
+}
+
 /**
  * Everything every request goes through, as one middleware (each Koa layer costs a closure and a
  * promise per request): its correlation id and acceptance time, its route label, the token check
  * (before any body is read), 404/405 for what no route served, the contract's JSON for every
- * error, the metrics and the one finished-request log line.
+ * error, and the metrics and the one finished-request log line (recorded after the response).
  */
 export function edge(deps: EdgeDeps): Middleware<RelayState> {
   const { logger, metrics, routes, newCorrelationId } = deps;
   // Without API_TOKENS there is nothing to check: no header is read.
   const checkToken = deps.apiTokens.length > 0 ? bearerCheck(deps.apiTokens) : undefined;
+  const account = requestAccounting(logger, metrics);
   return async (ctx, next) => {
     const started = performance.now();
     const correlationId = newCorrelationId();
@@ -39,10 +73,14 @@ export function edge(deps: EdgeDeps): Middleware<RelayState> {
     } catch (caught) {
       renderError(ctx, caught, logger);
     }
-    const seconds = (performance.now() - started) / 1000;
-    if (route?.startsWith('/api/')) metrics.observeRequest(route, ctx.state.errorCode ?? 'ok', seconds);
-    const line = { correlationId, method: ctx.method, route: route ?? ctx.path, status: ctx.status, ms: Math.round(seconds * 10_000) / 10 };
-    if (ctx.status >= 500) logger.error(line, 'request failed');
-    else logger.info(line, 'request finished');
+    account({
+      correlationId,
+      method: ctx.method,
+      route: route ?? ctx.path,
+      api: route?.startsWith('/api/') ?? false,
+      errorCode: ctx.state.errorCode,
+      status: ctx.status,
+      seconds: (performance.now() - started) / 1000,
+    });
   };
 }
