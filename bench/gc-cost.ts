@@ -1,6 +1,7 @@
 import { freePort } from '../test/support/ports.ts';
 import { sumGcField } from './gc-trace.ts';
 import { load } from './load.ts';
+import { benchRequest } from './endpoints.ts';
 import { startBuiltRelay, startEchoWorker, untilReady } from './built-relay.ts';
 import { cpuSeconds, killAll, killChildrenOnExit, rssMb } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
@@ -28,7 +29,7 @@ relay.process.stdout?.on('data', (chunk: Buffer) => {
 });
 const base = `http://127.0.0.1:${port}`;
 await untilReady(relay, port);
-const [path, body] = endpoint === 'crawl' ? ['/api/crawl', '{"url":"https://example.com/gc"}'] : ['/api/ai/recipe', '{"recipe_text":"gc"}'];
+const { path, body } = benchRequest(endpoint, 'gc');
 const startedAt = gcLines.length;
 const cpuBefore = cpuSeconds([relay.pid]);
 let peakRss = 0;

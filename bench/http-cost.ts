@@ -9,6 +9,7 @@ import type { RelayState } from '../src/http/context.ts';
 import { apiRouter } from '../src/http/routes/api.ts';
 import { RelayMetrics } from '../src/metrics.ts';
 import { load } from './load.ts';
+import { benchRequest } from './endpoints.ts';
 import { cpuSeconds, killAll, killChildrenOnExit, startChild } from './processes.ts';
 import { exitWithParent } from './lifeline.ts';
 
@@ -65,7 +66,7 @@ if (process.argv[2] === '--serve') {
   const port = await freePort();
   const child = startChild(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), '--import', 'tsx', 'bench/http-cost.ts', '--serve', String(port), mode], process.env, 'http stub');
   await child.waitForLine(/^ready$/, 20_000);
-  const [path, body] = endpoint === 'crawl' ? ['/api/crawl', '{"url":"https://example.com/http-only"}'] : ['/api/ai/recipe', '{"recipe_text":"http only"}'];
+  const { path, body } = benchRequest(endpoint, 'http-only');
   const url = `http://127.0.0.1:${port}${path}`;
   await load(url, body, 16, 2);
   const before = cpuSeconds([child.pid]);

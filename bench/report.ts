@@ -27,11 +27,14 @@ export interface Ratio {
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: readonly number[]) => {
+export const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/** A difference with its sign, `+0.25` or `-0.10`. */
+export const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 
 export function summarize(cells: readonly CellLike[]): { rows: Row[]; ratios: Ratio[] } {
   const groups = new Map<string, CellLike[]>();
@@ -92,7 +95,7 @@ export function renderMarkdown(meta: Record<string, unknown>, summary: { rows: R
     '|---|---:|---|---:|---:|---:|',
     ...summary.ratios.map(
       (r) =>
-        `| ${r.endpoint} | ${r.connections} | ${r.versus} | ${r.throughput.toFixed(2)} | ${r.cpuPerRequest.toFixed(2)} | ${r.p50DeltaMs >= 0 ? '+' : ''}${r.p50DeltaMs.toFixed(2)} |`,
+        `| ${r.endpoint} | ${r.connections} | ${r.versus} | ${r.throughput.toFixed(2)} | ${r.cpuPerRequest.toFixed(2)} | ${signed(r.p50DeltaMs, 2)} |`,
     ),
     '',
   ];

@@ -2,6 +2,7 @@ import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { freePort } from '../test/support/ports.ts';
 import { startBuiltRelay, startEchoWorker, startRawGateway, untilReady } from './built-relay.ts';
 import { load } from './load.ts';
+import { benchRequest } from './endpoints.ts';
 import { killAll, killChildrenOnExit, rssMb, statusKb } from './processes.ts';
 
 /**
@@ -25,8 +26,8 @@ if (target === 'raw') {
   await untilReady(relay, port);
   pid = relay.pid;
 }
-const url = `http://127.0.0.1:${port}/api/ai/recipe`;
-const body = '{"recipe_text":"rss"}';
+const { path, body } = benchRequest('recipe', 'rss');
+const url = `http://127.0.0.1:${port}${path}`;
 await new Promise((r) => setTimeout(r, 1_000));
 const atReady = rssMb([pid]);
 if (process.env.WARMUP) await load(url, body, 16, Number(process.env.WARMUP));

@@ -9,6 +9,8 @@ import { type Child, cpuSeconds, killAll, killChildrenOnExit, processTree, rssMb
 import { renderMarkdown, summarize } from './report.ts';
 import { freePort } from '../test/support/ports.ts';
 import { startBuiltRelay, startRawGateway } from './built-relay.ts';
+import { option } from './args.ts';
+import { ENDPOINTS, type EndpointName } from './endpoints.ts';
 
 /**
  * npm run bench [-- --quick]: the relay (started as `npm start` starts it) side by side with a raw
@@ -18,13 +20,12 @@ import { startBuiltRelay, startRawGateway } from './built-relay.ts';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const args = new Set(argv);
-/** `--name=value` options narrow a run while developing (e.g. --concurrency=16 --targets=relay,raw+confirms). */
-const option = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = args.has('--quick');
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const defaults = quick
   ? { concurrencies: [16], seconds: 1, repeats: 1, warmupSeconds: 0.25, checks: 20, targets: ['relay', 'raw+confirms'] }
   : { concurrencies: [1, 16, 128], seconds: 5, repeats: 2, warmupSeconds: 3, checks: 200, targets: undefined };
+/** `--name=value` options narrow a run while developing (e.g. --concurrency=16 --targets=relay,raw+confirms). */
 const plan = {
   ...defaults,
   concurrencies: option('concurrency')?.split(',').map(Number) ?? defaults.concurrencies,
@@ -34,20 +35,6 @@ const plan = {
   endpoints: option('endpoints')?.split(','),
 };
 
-const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
-
-export const ENDPOINTS = {
-  recipe: { path: '/api/ai/recipe', body: (token: string) => ({ recipe_text: token }), tokenOf: (reply: unknown) => field(reply, 'recipe_text') },
-  crawl: {
-    path: '/api/crawl',
-    body: (token: string) => ({ url: `https://example.com/${token}` }),
-    tokenOf: (reply: unknown) => {
-      const url = field(reply, 'url');
-      return typeof url === 'string' ? url.slice(20) : undefined;
-    },
-  },
-} as const;
-export type EndpointName = keyof typeof ENDPOINTS;
 
 export interface Target {
   readonly name: 'relay' | 'raw+confirms' | 'raw';

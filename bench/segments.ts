@@ -6,6 +6,9 @@ import { freePort } from '../test/support/ports.ts';
 import { startBuiltRelay, startEchoWorker, startRawGateway, untilReady } from './built-relay.ts';
 import { killAll, killChildrenOnExit } from './processes.ts';
 import { load } from './load.ts';
+import { option } from './args.ts';
+import { benchRequest } from './endpoints.ts';
+import { median, signed } from './report.ts';
 
 /**
  * Where one client's request spends its time inside the gateway: from the HTTP request to its
@@ -28,11 +31,10 @@ interface Segments {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const [roundsArg = '3', endpointArg = 'recipe', secondsArg = '5'] = positional;
-const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const builds = (option('builds') ?? 'dist').split(',');
 /** The relay's LOG_LEVEL: `info` is its default; the bench's `warn` leaves out the access log line. */
 const logLevel = option('log-level') ?? 'warn';
-const endpoint = endpointArg === 'crawl' ? { path: '/api/crawl', body: '{"url":"https://example.com/segments"}' } : { path: '/api/ai/recipe', body: '{"recipe_text":"segments"}' };
+const endpoint = benchRequest(endpointArg, 'segments');
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const preload = join(root, 'bench/segment-marks.mjs');
 const targets = [...builds, 'raw+confirms'];
@@ -70,12 +72,11 @@ for (let round = 1; round <= Number(roundsArg); round++) {
   }
 }
 
-const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const of = (target: string, key: keyof Segments) => median(runs.get(target)!.map((s) => s[key]));
 const keys = ['requestToPublish', 'replyToResponse', 'responseToNextRequest', 'cycle'] as const;
 process.stdout.write(`\nmedian over ${roundsArg} runs, µs (${endpointArg}, 1 client, LOG_LEVEL=${logLevel})\n| target | ${keys.join(' | ')} |\n|---|${keys.map(() => '---:').join('|')}|\n`);
 for (const target of targets) process.stdout.write(`| ${target} | ${keys.map((k) => of(target, k)).join(' | ')} |\n`);
-for (const build of builds) process.stdout.write(`| ${build} − raw+confirms | ${keys.map((k) => `+${(of(build, k) - of('raw+confirms', k)).toFixed(1)}`).join(' | ')} |\n`);
+for (const build of builds) process.stdout.write(`| ${build} − raw+confirms | ${keys.map((k) => signed(of(build, k) - of('raw+confirms', k), 1)).join(' | ')} |\n`);
 killAll();
 await deleteQueues(amqpUrl, Object.values(queues));
 process.exit(0);

@@ -1,5 +1,6 @@
 import type { ChannelModel } from 'amqplib';
 import { fromCallback } from 'xstate';
+import { Batch } from '../../batch.ts';
 import { brokerHost, describeError } from './broker-url.ts';
 import { coalesceWrites, connectFirstAvailable, dropFramesOnClosedChannels, internalsOf } from './connection.ts';
 import { watchLink } from './link-watchdog.ts';
@@ -41,29 +42,15 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
   // amqplib settles every message a basic.ack covers in one synchronous loop, and hands over
   // every delivery of one socket read in another: the machine gets each burst as one event, once
   // the loop is done (a microtask later, before any other I/O). One machine step per event.
-  let confirmedIds: string[] = [];
-  const flushConfirms = () => {
-    const ids = confirmedIds;
-    confirmedIds = [];
-    sendBack({ type: 'amqp.confirmed', ids });
-  };
-  let deliveries: Delivery[] = [];
-  const flushDeliveries = () => {
-    const batch = deliveries;
-    deliveries = [];
-    sendBack({ type: 'amqp.deliveries', deliveries: batch });
-  };
+  const confirms = new Batch<string>(queueMicrotask, (ids) => sendBack({ type: 'amqp.confirmed', ids }));
+  const deliveries = new Batch<Delivery>(queueMicrotask, (batch) => sendBack({ type: 'amqp.deliveries', deliveries: batch }));
 
   const host: ChannelHost = {
     generation,
     log,
     sendBack,
-    confirmed: (id) => {
-      if (confirmedIds.push(id) === 1) queueMicrotask(flushConfirms);
-    },
-    delivered: (delivery) => {
-      if (deliveries.push(delivery) === 1) queueMicrotask(flushDeliveries);
-    },
+    confirmed: (id) => confirms.add(id),
+    delivered: (delivery) => deliveries.add(delivery),
     isOver: () => stopping || finished,
     giveUp: () => void connection?.close().catch(() => {}),
   };

@@ -1,4 +1,5 @@
 import type { AnyActorRef } from 'xstate';
+import { Batch } from '../../batch.ts';
 import type { BrokerPort } from '../request/request.logic.ts';
 import type { PublishCommand } from './events.ts';
 import type { OutboundMessage } from './messages.ts';
@@ -6,19 +7,20 @@ import type { OutboundMessage } from './messages.ts';
 /**
  * The request actors' way to the BrokerActor: every publish of one event-loop turn reaches it as a
  * single `broker.publishBatch` event (one machine step instead of one per request), sent before
- * the next turn does any I/O. A cancel first sends what is waiting, so that order is kept.
+ * the next turn does any I/O. A cancel first sends what is waiting, so that order is kept; so does
+ * the relay before it closes the broker.
  */
 export class PublishBatcher implements BrokerPort {
-  private waiting: PublishCommand[] = [];
-  private scheduled = false;
+  private readonly commands: Batch<PublishCommand>;
 
-  constructor(private readonly broker: AnyActorRef) {}
+  constructor(private readonly broker: AnyActorRef) {
+    this.commands = new Batch(setImmediate, (commands) =>
+      broker.send(commands.length === 1 ? commands[0]! : { type: 'broker.publishBatch', commands }),
+    );
+  }
 
   publish(message: OutboundMessage, notify: AnyActorRef): void {
-    this.waiting.push({ type: 'broker.publish', message, notify, expectReply: true });
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.flush);
+    this.commands.add({ type: 'broker.publish', message, notify, expectReply: true });
   }
 
   cancel(id: string): void {
@@ -26,11 +28,8 @@ export class PublishBatcher implements BrokerPort {
     this.broker.send({ type: 'broker.cancel', id });
   }
 
-  readonly flush = (): void => {
-    this.scheduled = false;
-    if (this.waiting.length === 0) return;
-    const commands = this.waiting;
-    this.waiting = [];
-    this.broker.send(commands.length === 1 ? commands[0]! : { type: 'broker.publishBatch', commands });
-  };
+  /** Sends what is waiting now. */
+  flush(): void {
+    this.commands.flush();
+  }
 }

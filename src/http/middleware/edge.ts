@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { Batch } from '../../batch.ts';
 import type { Logger } from '../../log.ts';
 import type { RelayMetrics } from '../../metrics.ts';
 import type { RelayState } from '../context.ts';
@@ -30,21 +31,15 @@ interface FinishedRequest {
  * finished them: after Koa has written their responses, so that neither is on the way from a reply
  * to its client. The figures are taken when the request finishes; only the recording waits.
  */
-function requestAccounting(logger: Logger, metrics: RelayMetrics): (finished: FinishedRequest) => void {
-  let due: FinishedRequest[] = [];
-  const record = () => {
-    const batch = due;
-    due = [];
+function requestAccounting(logger: Logger, metrics: RelayMetrics): Batch<FinishedRequest> {
+  return new Batch(setImmediate, (batch) => {
     for (const f of batch) {
       if (f.api) metrics.observeRequest(f.route, f.errorCode ?? 'ok', f.seconds);
       const line = { correlationId: f.correlationId, method: f.method, route: f.route, status: f.status, ms: Math.round(f.seconds * 10_000) / 10 };
       if (f.status >= 500) logger.error(line, 'request failed');
       else logger.info(line, 'request finished');
     }
-  };
-  return (finished) => {
-    if (due.push(finished) === 1) setImmediate(record);
-  };
+  });
 }
 
 /**
@@ -57,7 +52,7 @@ export function edge(deps: EdgeDeps): Middleware<RelayState> {
   const { logger, metrics, routes, newCorrelationId } = deps;
   // Without API_TOKENS there is nothing to check: no header is read.
   const checkToken = deps.apiTokens.length > 0 ? bearerCheck(deps.apiTokens) : undefined;
-  const account = requestAccounting(logger, metrics);
+  const finished = requestAccounting(logger, metrics);
   return async (ctx, next) => {
     const started = performance.now();
     const correlationId = newCorrelationId();
@@ -73,7 +68,7 @@ export function edge(deps: EdgeDeps): Middleware<RelayState> {
     } catch (caught) {
       renderError(ctx, caught, logger);
     }
-    account({
+    finished.add({
       correlationId,
       method: ctx.method,
       route: route ?? ctx.path,
