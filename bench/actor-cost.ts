@@ -6,6 +6,7 @@ import { requestMessage } from '../src/actors/request/messages.ts';
 import { type BrokerPort, requestLogic } from '../src/actors/request/request.logic.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { relayReplyRouting, relayTopology } from '../src/actors/topology.ts';
+import { bodyOfFields } from '../src/requests/client-body.ts';
 
 /**
  * CPU cost of the actors alone, no I/O: a request actor's life with a broker that answers at once,
@@ -29,7 +30,7 @@ function measure(label: string, fn: (i: number) => void): void {
 
 const inertBroker: BrokerPort = { publish: () => {}, cancel: () => {} };
 const requestInput = (id: string) => ({
-  correlationId: id, kind: 'recipe_analysis' as const, message: requestMessage(config, 'recipe_analysis', id, { recipe_text: 'x' }, 1e12, undefined),
+  correlationId: id, kind: 'recipe_analysis' as const, message: requestMessage(config, 'recipe_analysis', id, bodyOfFields({ recipe_text: 'x' }), 1e12, undefined),
   broker: inertBroker, acceptedAt: 0, deadlineAt: 1e12, replyOptional: false,
 });
 const lifeOf = (actor: ReturnType<typeof createActor<typeof requestLogic>>, id: string) => {
@@ -54,11 +55,11 @@ const broker = createActor(brokerMachine.provide({ actors: { amqpSession: fromCa
   },
 }).start();
 broker.send({ type: 'amqp.ready', host: 'x', urlIndex: 0, generation: 1 });
-const message = requestMessage(config, 'recipe_analysis', 'cost.m', { recipe_text: 'x' }, 1e12, undefined);
+const message = requestMessage(config, 'recipe_analysis', 'cost.m', bodyOfFields({ recipe_text: 'x' }), 1e12, undefined);
 measure('broker machine: publish, confirm, reply (no notify)', (i) => {
   const id = `cost.b${i}`;
   broker.send({ type: 'broker.publish', message: { ...message, id }, expectReply: true });
   broker.send({ type: 'amqp.confirmed', ids: [id] });
   broker.send({ type: 'amqp.deliveries', deliveries: [delivery(id)] });
 });
-measure('requestMessage()', (i) => void requestMessage(config, 'recipe_analysis', `cost.${i}`, { recipe_text: 'x' }, 1e12, undefined));
+measure('requestMessage()', (i) => void requestMessage(config, 'recipe_analysis', `cost.${i}`, bodyOfFields({ recipe_text: 'x' }), 1e12, undefined));

@@ -6,6 +6,7 @@ import { RelayMetrics } from '../src/metrics.ts';
 import { startEchoWorker } from './built-relay.ts';
 import { killAll, killChildrenOnExit } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
+import { bodyOfFields } from '../src/requests/client-body.ts';
 
 /**
  * CPU per request of the actor layer alone (no HTTP): Relay.submit against the real broker and an
@@ -34,7 +35,7 @@ while (!relay.readiness().ready) {
 async function run(count: number, concurrency: number, kind: 'recipe_analysis' | 'crawl'): Promise<{ cpuUs: number; wallUs: number; bad: number }> {
   let next = 0;
   let bad = 0;
-  const body = kind === 'crawl' ? { url: 'https://example.com/x' } : { recipe_text: 'hot path' };
+  const body = bodyOfFields(kind === 'crawl' ? { url: 'https://example.com/x' } : { recipe_text: 'hot path' });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(

@@ -12,6 +12,7 @@ import { load } from './load.ts';
 import { benchRequest } from './endpoints.ts';
 import { cpuSeconds, killAll, killChildrenOnExit, startChild } from './processes.ts';
 import { exitWithParent } from './lifeline.ts';
+import type { JsonText } from '../src/requests/json-text.ts';
 
 /**
  * CPU per request of the HTTP layer alone: createApp with a RelayPort that answers at once
@@ -22,7 +23,7 @@ if (process.argv[2] === '--serve') {
   exitWithParent();
   let n = 0;
   const relay: RelayPort = {
-    submit: (spec) => Promise.resolve({ ok: true, reply: spec.body }),
+    submit: (spec) => Promise.resolve({ ok: true, reply: spec.body.json.toString('utf8') as JsonText }),
     lookup: () => Promise.resolve({ kind: 'notFound', reason: 'unknown' }),
     readiness: () => ({ ready: true, broker: 'connected' }),
     actors: () => ({ broker: { state: 'connected', reconnects: 0, outbox: 0, unconfirmed: 0, awaitingReply: 0, connectedTo: null, lastError: null }, requests: [] }),

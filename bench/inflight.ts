@@ -6,6 +6,7 @@ import type { RequestOutcome } from '../src/actors/request/outcome.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { killAll, killChildrenOnExit, startChild } from './processes.ts';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
+import { bodyOfFields } from '../src/requests/client-body.ts';
 
 /**
  * npm run bench:inflight — requests held in flight by a worker that answers only when told to:
@@ -63,7 +64,7 @@ async function round(n: number): Promise<Round> {
   let cpuLast100 = cpu0;
   for (let i = 0; i < n; i++) {
     if (i === n - 100) cpuLast100 = process.cpuUsage();
-    outcomes[i] = relay.submit({ kind: 'recipe_analysis', body: { recipe_text: `r${i}` }, correlationId: newCorrelationId(config.instanceId), acceptedAt: Date.now() });
+    outcomes[i] = relay.submit({ kind: 'recipe_analysis', body: bodyOfFields({ recipe_text: `r${i}` }), correlationId: newCorrelationId(config.instanceId), acceptedAt: Date.now() });
   }
   const createdCpu = process.cpuUsage(cpu0);
   const last100 = process.cpuUsage(cpuLast100);
@@ -74,7 +75,7 @@ async function round(n: number): Promise<Round> {
   const results = await Promise.all(outcomes);
   const finishedCpu = process.cpuUsage(cpu1);
   held = 0;
-  const allOwnReplies = results.every((o, i) => o.ok && (o.reply as { recipe_text?: string }).recipe_text === `r${i}`);
+  const allOwnReplies = results.every((o, i) => o.ok && (JSON.parse(o.reply) as { recipe_text?: string }).recipe_text === `r${i}`);
   return {
     inFlight: n,
     heapPerRequestBytes: (heap1 - heap0) / n,

@@ -1,3 +1,5 @@
+import { JSON_NULL } from '../requests/json-text.ts';
+
 /**
  * What Stately's WebSocket inspector is sent of the clients' and workers' payloads
  * (XSTATE_INSPECT_BODIES). Bodies travel in three places:
@@ -6,7 +8,7 @@
  *   delivery (a reply), as a Buffer, or as `{ type: 'Buffer', data: [...] }` once the inspector
  *   has copied a snapshot through JSON;
  * - `reply` of a request's outcome `{ ok: true, reply }` (its output, and the done event its
- *   parent receives): the worker's decoded JSON;
+ *   parent receives): the worker's JSON text;
  * - `message` of a `WORKER_ERROR` outcome: taken from the worker's reply.
  *
  * Without bodies each becomes a marker that says what was left out; with bodies, `content` is
@@ -53,7 +55,7 @@ function inspectableField(owner: Record<string, unknown>, key: string, value: un
     if (bytes) return bodies ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : bodyMarker(bytes.byteLength);
   }
   if (!bodies && !isMarker(value)) {
-    if (key === 'reply' && owner.ok === true && value !== null) return bodyMarker(jsonBytes(value));
+    if (key === 'reply' && owner.ok === true && typeof value === 'string' && value !== JSON_NULL) return bodyMarker(Buffer.byteLength(value));
     if (key === 'message' && owner.ok === false && owner.code === 'WORKER_ERROR') return bodyMarker(jsonBytes(value));
   }
   return inspectable(value, bodies, depth + 1);

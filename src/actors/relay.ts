@@ -3,6 +3,7 @@ import type { Config } from '../config/load-config.ts';
 import { RelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
+import type { ClientBody } from '../requests/client-body.ts';
 import { addressableOwnerOf, newCorrelationId } from '../requests/correlation-id.ts';
 import { type ActorKind, REQUEST_KINDS, type RequestKind } from '../requests/kinds.ts';
 import { type AsyncResult, LOOKUP_DEADLINE_MS } from '../requests/lookup.ts';
@@ -18,7 +19,7 @@ import { relayReplyRouting, relayTopology } from './topology.ts';
 
 export interface RequestSpec {
   readonly kind: RequestKind;
-  readonly body: Readonly<Record<string, unknown>>;
+  readonly body: ClientBody;
   /** Minted once, at the HTTP edge. */
   readonly correlationId: string;
   /** When the HTTP request was accepted (epoch ms): the deadline counts from here. */

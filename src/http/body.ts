@@ -22,7 +22,7 @@ function decoderFor(contentType: string): TextDecoder {
   }
 }
 
-/** Deeper JSON than this is refused: serialising it again for the worker would overflow the stack. */
+/** Deeper JSON than this is refused: a worker's parser may not take it (Python's stops near 1,000 levels). */
 export const MAX_JSON_DEPTH = 64;
 
 /** True when `value` nests more than `limit` arrays and objects inside each other (counted without recursion). */
@@ -89,11 +89,19 @@ function readAll(ctx: Context, limit: number): Promise<Buffer> {
   });
 }
 
+/** A JSON body: its parsed value, and its text as UTF-8 bytes, exactly as the client wrote it. */
+export interface JsonBody {
+  readonly value: unknown;
+  readonly json: Buffer;
+}
+
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
+
 /**
  * Reads a JSON body of at most `limit` bytes. A body over the limit is refused as soon as its
  * declared length or the bytes read so far exceed it: it is never buffered in full.
  */
-export async function readJsonBody(ctx: Context, limit: number, options: { optional?: boolean } = {}): Promise<unknown> {
+export async function readJsonBody(ctx: Context, limit: number, options: { optional?: boolean } = {}): Promise<JsonBody | undefined> {
   const declared = ctx.get('content-length');
   const hasBody = (declared !== '' && declared !== '0') || ctx.get('transfer-encoding') !== '';
   if (!hasBody) {
@@ -123,14 +131,16 @@ export async function readJsonBody(ctx: Context, limit: number, options: { optio
     if (options.optional) return undefined;
     throw new RelayError('INVALID_REQUEST', 'the request body is empty; send a JSON object');
   }
-  let body: unknown;
+  let value: unknown;
   try {
-    body = JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new RelayError('INVALID_REQUEST', 'the body is not valid JSON');
   }
-  if (openingBrackets(text) > MAX_JSON_DEPTH && depthExceeds(body, MAX_JSON_DEPTH)) {
+  if (openingBrackets(text) > MAX_JSON_DEPTH && depthExceeds(value, MAX_JSON_DEPTH)) {
     throw new RelayError('INVALID_REQUEST', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
-  return body;
+  // The bytes as they came, when they are UTF-8 already: the decoder has checked them.
+  if (decoder !== utf8) return { value, json: Buffer.from(text) };
+  return { value, json: bytes.subarray(0, 3).equals(BYTE_ORDER_MARK) ? bytes.subarray(3) : bytes };
 }

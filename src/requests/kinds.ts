@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../config/load-config.ts';
 import { crawlBody, imageBody, pingBody, recipeBody } from './body-schemas.ts';
+import { type ClientBody, withLeadingField } from './client-body.ts';
 
 /** Which back-end service a kind goes to: it decides the queue family, the reply path and the channel. */
 export type Service = 'crawling' | 'ai';
@@ -21,8 +22,8 @@ export interface KindSpec {
   readonly queue: (queues: Config['queues']) => string;
   /** This kind's deadline, from the configuration. */
   readonly deadlineMs: (timeouts: Config['timeouts']) => number;
-  /** The AMQP body built from the client's validated body (the wire contract's "Bodies"). */
-  readonly wireBody: (body: Readonly<Record<string, unknown>>) => unknown;
+  /** The AMQP body built from the client's validated body (the wire contract's "Bodies"), its fields as the client wrote them. */
+  readonly wireBody: (body: ClientBody) => Buffer;
   /** A reply is optional: once the broker has confirmed the message, reaching the deadline is a success. */
   readonly replyOptional: boolean;
 }
@@ -45,7 +46,7 @@ export const REQUEST_KINDS = {
     bodyOptional: false,
     queue: (q) => q.crawlRequest,
     deadlineMs: crawlDeadline,
-    wireBody: (body) => body,
+    wireBody: (body) => body.json,
     replyOptional: false,
   },
   ping: {
@@ -57,7 +58,7 @@ export const REQUEST_KINDS = {
     bodyOptional: true,
     queue: (q) => q.crawlRequest,
     deadlineMs: crawlDeadline,
-    wireBody: (body) => ({ type: 'ping', ...body }),
+    wireBody: (body) => withLeadingField('type', 'ping', body),
     replyOptional: true,
   },
   recipe_analysis: {
@@ -69,7 +70,8 @@ export const REQUEST_KINDS = {
     bodyOptional: false,
     queue: (q) => q.recipe,
     deadlineMs: aiDeadline,
-    wireBody: ({ recipe_text }) => ({ type: 'recipe_analysis', recipe_text }),
+    // Only strings are taken from the client here: serialised again, a string is the same text.
+    wireBody: ({ fields: { recipe_text } }) => Buffer.from(JSON.stringify({ type: 'recipe_analysis', recipe_text })),
     replyOptional: false,
   },
   image_analysis: {
@@ -81,8 +83,8 @@ export const REQUEST_KINDS = {
     bodyOptional: false,
     queue: (q) => q.image,
     deadlineMs: aiDeadline,
-    wireBody: ({ s3_url, description }) =>
-      description === undefined ? { type: 'image_analysis', s3_url } : { type: 'image_analysis', s3_url, description },
+    wireBody: ({ fields: { s3_url, description } }) =>
+      Buffer.from(JSON.stringify(description === undefined ? { type: 'image_analysis', s3_url } : { type: 'image_analysis', s3_url, description })),
     replyOptional: false,
   },
 } as const satisfies Record<string, KindSpec>;

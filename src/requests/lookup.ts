@@ -1,13 +1,20 @@
 import { z } from 'zod';
+import { type JsonText, toJsonText } from './json-text.ts';
 
-/** An asynchronous request's state, as `GET /api/requests/:id` answers it. */
+/** An asynchronous request's state, as `GET /api/requests/:id` answers it; a result is the worker's JSON text. */
 export type AsyncResult =
   | { readonly status: 'pending' }
-  | { readonly status: 'done'; readonly result: unknown }
+  | { readonly status: 'done'; readonly result: JsonText }
   | { readonly status: 'failed'; readonly error: { readonly code: string; readonly message: string } };
 
 /** What an owner answers another instance's lookup: the state it holds, or `unknown`. */
 export type LookupAnswer = AsyncResult | { readonly status: 'unknown' };
+
+/** The JSON of a state (the body of `GET /api/requests/:id`, and of a lookup's answer), with a result's text as the worker wrote it. */
+export function asyncResultJson(state: LookupAnswer): JsonText {
+  if (state.status === 'done') return `{"status":"done","result":${state.result}}` as JsonText;
+  return toJsonText(state);
+}
 
 /**
  * One instance asks the owner of an id (its prefix) for the async result, through the broker: a
@@ -43,12 +50,24 @@ const answerSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('unknown') }),
 ]);
 
-/** An owner's answer as decoded JSON, checked; undefined when it is not one. */
-export function parseLookupAnswer(body: unknown): LookupAnswer | undefined {
+/** A done answer without a result (JSON has no undefined): as a ping's result with no reply. */
+const DONE_WITHOUT_RESULT = toJsonText({ status: 'done', result: null });
+
+/**
+ * An owner's answer, checked: its status, and the JSON to show the client (the answer as the
+ * owner wrote it, so that a result reaches the client as its worker wrote it); undefined when it
+ * is not one.
+ */
+export function parseLookupAnswer(text: JsonText): { readonly status: LookupAnswer['status']; readonly json: JsonText } | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
   const parsed = answerSchema.safeParse(body);
   if (!parsed.success) return undefined;
-  const answer = parsed.data;
-  // JSON has no undefined: a done result without one is `null`, as a ping's result with no reply.
-  if (answer.status === 'done') return { status: 'done', result: (body as { result?: unknown }).result ?? null };
-  return answer;
+  const { status } = parsed.data;
+  if (status === 'done' && !Object.hasOwn(body as object, 'result')) return { status, json: DONE_WITHOUT_RESULT };
+  return { status, json: text };
 }

@@ -41,27 +41,47 @@ interface Case {
   readonly path: string;
   readonly text: string;
   readonly async: boolean;
-  /** The body the worker must get, per the wire contract, from the client's parsed JSON. */
-  readonly expected: (sent: any) => unknown;
+  /** The body's text the worker must get, per the wire contract, from the client's text. */
+  readonly expected: (sent: string) => string;
+}
+
+/** A ping's body: `"type": "ping"` first, then the client's own text from its opening brace on (its own "type" wins, as in a spread). */
+function pingOf(sent: string): string {
+  const fields = JSON.parse(sent) as object;
+  if (Object.hasOwn(fields, 'type')) return sent;
+  if (Object.keys(fields).length === 0) return '{"type":"ping"}';
+  return `{"type":"ping",${sent.slice(sent.indexOf('{') + 1)}`;
 }
 
 const crawlCase = fc
   .tuple(extras, paddedUrl(fc.webUrl({ withQueryParameters: true, withFragments: true })), fc.boolean())
   .map(([fields, url, async]): Case => ({ path: '/api/crawl', text: JSON.stringify({ ...fields, url }), async, expected: (sent) => sent }));
-const pingCase = extras.map((fields): Case => ({ path: '/api/crawl/ping', text: JSON.stringify(fields), async: true, expected: (sent) => ({ type: 'ping', ...sent }) }));
+const pingCase = extras.map((fields): Case => ({ path: '/api/crawl/ping', text: JSON.stringify(fields), async: true, expected: pingOf }));
+// Recipe and image bodies are built from the client's strings, which JSON serialises back to the same text.
 const recipeCase = fc.tuple(extras, nonBlank).map(([fields, recipe_text]): Case => ({
   path: '/api/ai/recipe',
   text: JSON.stringify({ ...fields, recipe_text }),
   async: false,
-  expected: (sent) => ({ type: 'recipe_analysis', recipe_text: sent.recipe_text }),
+  expected: (sent) => JSON.stringify({ type: 'recipe_analysis', recipe_text: JSON.parse(sent).recipe_text }),
 }));
 const s3Url = fc.tuple(fc.domain(), anyText).map(([bucket, name]) => `s3://${bucket}/${encodeURIComponent(name)}`);
 const imageCase = fc.tuple(paddedUrl(fc.oneof(fc.webUrl(), s3Url)), fc.option(padded, { nil: undefined })).map(([s3_url, description]): Case => ({
   path: '/api/ai/image',
   text: JSON.stringify(description === undefined ? { s3_url } : { description, s3_url }),
   async: false,
-  expected: (sent) => ({ type: 'image_analysis', s3_url: sent.s3_url, ...(sent.description === undefined ? {} : { description: sent.description }) }),
+  expected: (sent) => {
+    const { s3_url: url, description: text } = JSON.parse(sent);
+    return JSON.stringify({ type: 'image_analysis', s3_url: url, ...(text === undefined ? {} : { description: text }) });
+  },
 }));
+
+/**
+ * Numbers JavaScript cannot hold, and text that parsing and serialising again would change:
+ * passed on as written, they reach the worker and the client exactly so.
+ */
+const AWKWARD_FIELDS = '"big": 12345678901234567891, "huge": 1e400, "float": 1.0, "negativeZero": -0, "exponent": 1E+2, "twice": 1, "twice": 2, "escaped": "\\u00e9\\/"';
+const AWKWARD_JSON = `{ ${AWKWARD_FIELDS}, "list": [0.10, 2e-400] }\n`;
+const ASK_FOR_AWKWARD_REPLY = 'reply with awkward JSON';
 
 describe('payload fidelity: the worker gets every field exactly as the client sent it', () => {
   const url = inject('amqpUrl');
@@ -72,7 +92,13 @@ describe('payload fidelity: the worker gets every field exactly as the client se
   beforeAll(async () => {
     relay = await startRelay({ amqpUrl: url, env: { ...queues, CRAWL_TIMEOUT_MS: '5000', AI_TIMEOUT_MS: '5000' } });
     workers = await Promise.all(
-      [queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!, queues.AI_QUEUE_NAME!, queues.AI_IMAGE_QUEUE_NAME!].map((q) => startScriptedWorker(url, q)),
+      [queues.RABBITMQ_CRAWLING_REQUEST_QUEUE!, queues.AI_QUEUE_NAME!, queues.AI_IMAGE_QUEUE_NAME!].map((q) =>
+        startScriptedWorker(url, q, ({ body, message }) =>
+          body?.recipe_text === ASK_FOR_AWKWARD_REPLY || body?.reply === 'awkward'
+            ? { kind: 'raw', content: Buffer.from(AWKWARD_JSON) }
+            : { kind: 'reply', body: { echo: body, type: message.properties.type } },
+        ),
+      ),
     );
   });
   afterAll(async () => {
@@ -95,9 +121,7 @@ describe('payload fidelity: the worker gets every field exactly as the client se
     const res = await postJson(relay.baseUrl, c.path, c.text, c.async ? { prefer: 'respond-async' } : {});
     expect(res.status, res.text).toBe(c.async ? 202 : 200);
     const message = await receivedBy(res.headers.get('x-correlation-id')!);
-    // JSON-equal, string by string: -0 travels as 0, 1e21 as 1e+21; every string exactly as sent.
-    const expected = JSON.stringify(c.expected(JSON.parse(c.text)));
-    expect(message.content.toString('utf8')).toBe(expected);
+    expect(message.content.toString('utf8')).toBe(c.expected(c.text));
   };
 
   it.each([
@@ -110,7 +134,7 @@ describe('payload fidelity: the worker gets every field exactly as the client se
   }, 60_000);
 
   it('passes a recipe text with whitespace at both ends through untrimmed, and still refuses a blank one', async () => {
-    await check({ path: '/api/ai/recipe', text: JSON.stringify({ recipe_text: '  two eggs\n' }), async: false, expected: (sent) => ({ type: 'recipe_analysis', ...sent }) });
+    await check({ path: '/api/ai/recipe', text: JSON.stringify({ recipe_text: '  two eggs\n' }), async: false, expected: (sent) => JSON.stringify({ type: 'recipe_analysis', ...JSON.parse(sent) }) });
     for (const blankText of ['', ' ', '\n\t', '\u00a0']) {
       const res = await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: blankText });
       expect(res.status).toBe(400);
@@ -120,5 +144,27 @@ describe('payload fidelity: the worker gets every field exactly as the client se
 
   it('passes an own "__proto__" field of a crawl through', async () => {
     await check({ path: '/api/crawl', text: '{"url":"https://example.com/","__proto__":{"x":1}}', async: false, expected: (sent) => sent });
+  });
+
+  it('passes a crawl and a ping on as the client wrote them: numbers JavaScript cannot hold, spacing, repeated fields', async () => {
+    const crawl = `  { "url" : "https://example.com/a" , ${AWKWARD_FIELDS} }  `;
+    await check({ path: '/api/crawl', text: crawl, async: false, expected: (sent) => sent });
+    await check({ path: '/api/crawl/ping', text: `{ ${AWKWARD_FIELDS} }`, async: true, expected: () => `{"type":"ping", ${AWKWARD_FIELDS} }` });
+  });
+
+  it("passes a worker's reply on to the client as the worker wrote it, answered at once or asked for later", async () => {
+    const sync = await postJson(relay.baseUrl, '/api/ai/recipe', { recipe_text: ASK_FOR_AWKWARD_REPLY });
+    expect(sync.status).toBe(200);
+    expect(sync.text).toBe(AWKWARD_JSON);
+
+    const accepted = await postJson(relay.baseUrl, '/api/crawl', { url: 'https://example.com/', reply: 'awkward' }, { prefer: 'respond-async' });
+    expect(accepted.status).toBe(202);
+    let result = '';
+    await waitFor(
+      async () => (result = (await fetch(`${relay.baseUrl}${accepted.headers.get('location')}`).then((r) => r.text()))) !== '{"status":"pending"}',
+      5_000,
+      'the async result',
+    );
+    expect(result).toBe(`{"status":"done","result":${AWKWARD_JSON}}`);
   });
 });

@@ -4,6 +4,7 @@ import { type HoldingWorker, startHoldingWorker } from '../../bench/holding-work
 import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
 import { deleteQueues } from '../support/scripted-worker.ts';
 import { postJson, type RunningRelay, startRelay, uniqueQueues, waitFor } from '../support/relay-harness.ts';
+import { bodyOfFields } from '../../src/requests/client-body.ts';
 
 /** Resolves with the promise's value, or rejects naming `what` after `ms`. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -31,7 +32,7 @@ describe('many requests in flight at once', () => {
   it('completes 2,000 held requests, each with its own reply', async () => {
     const count = 2_000;
     const outcomes: Promise<RequestOutcome>[] = [];
-    for (let i = 0; i < count; i++) outcomes.push(relay.relay.submit({ kind: 'recipe_analysis', body: { recipe_text: `recipe ${i}` }, correlationId: newCorrelationId(relay.config.instanceId), acceptedAt: Date.now() }));
+    for (let i = 0; i < count; i++) outcomes.push(relay.relay.submit({ kind: 'recipe_analysis', body: bodyOfFields({ recipe_text: `recipe ${i}` }), correlationId: newCorrelationId(relay.config.instanceId), acceptedAt: Date.now() }));
 
     // All of them reach the worker before any is answered: they are all in flight together.
     await waitFor(() => worker.held === count, 30_000, `${count} requests held by the worker`);
@@ -39,7 +40,7 @@ describe('many requests in flight at once', () => {
 
     expect(await worker.release()).toBe(count);
     const results = await within(Promise.all(outcomes), 30_000, `${count} outcomes`);
-    const wrong = results.filter((outcome, i) => !outcome.ok || (outcome.reply as { recipe_text?: unknown }).recipe_text !== `recipe ${i}`);
+    const wrong = results.filter((outcome, i) => !outcome.ok || (JSON.parse(outcome.reply) as { recipe_text?: unknown }).recipe_text !== `recipe ${i}`);
     expect(wrong).toEqual([]);
     expect(relay.relay.inFlight).toBe(0);
   });

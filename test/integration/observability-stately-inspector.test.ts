@@ -128,7 +128,7 @@ describe('Stately inspector over WebSocket with XSTATE_INSPECT_BODIES=true', () 
   it('sends the request and reply bodies as they are', () => {
     const { end } = state;
     const final = snapshotsOf(end, state.requestSession).find((s) => s.snapshot!.status === 'done')!;
-    expect(final.snapshot!.output.reply).toEqual({ dish: REPLY_TEXT, asked: REQUEST_TEXT });
+    expect(JSON.parse(final.snapshot!.output.reply)).toEqual({ dish: REPLY_TEXT, asked: REQUEST_TEXT });
     expect(JSON.parse(final.snapshot!.context!.message.content)).toEqual({ type: 'recipe_analysis', recipe_text: REQUEST_TEXT });
     expect(end.frames.some((f) => f.includes(REQUEST_TEXT))).toBe(true);
     expect(end.frames.some((f) => f.includes(REPLY_TEXT))).toBe(true);

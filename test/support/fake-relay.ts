@@ -11,6 +11,12 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../src/requests/kinds.ts';
 import { type AppDeps, answerClientError, createApp } from '../../src/http/app.ts';
 import { RelayMetrics } from '../../src/metrics.ts';
+import { toJsonText } from '../../src/requests/json-text.ts';
+
+/** The fake relay's default answer: the client's fields and the kind, as the reply's JSON. */
+export function echoReply(spec: RequestSpec): RequestOutcome {
+  return { ok: true, reply: toJsonText({ echo: spec.body.fields, kind: spec.kind }) };
+}
 
 /** How the fake relay answers one submitted request. */
 export type FakeAnswer = (spec: RequestSpec) => RequestOutcome | Promise<RequestOutcome>;
@@ -23,7 +29,7 @@ const defaults = loadConfig({});
  */
 export class FakeRelay implements RelayPort {
   readonly submitted: RequestSpec[] = [];
-  answer: FakeAnswer = (spec) => ({ ok: true, reply: { echo: spec.body, kind: spec.kind } });
+  answer: FakeAnswer = echoReply;
   ready: Readiness = { ready: true, broker: 'connected' };
   private sequence = 0;
   private live = 0;
@@ -40,8 +46,8 @@ export class FakeRelay implements RelayPort {
   }
 
   submit(spec: RequestSpec): Promise<RequestOutcome> {
-    // As the real relay does when it builds the message: what cannot be serialised fails here.
-    JSON.stringify(spec.body);
+    // As the real relay does when it builds the message.
+    REQUEST_KINDS[spec.kind].wireBody(spec.body);
     this.submitted.push(spec);
     this.live += 1;
     return Promise.resolve()

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultStore } from '../../src/http/async-results.ts';
-import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
+import { toJsonText } from '../../src/requests/json-text.ts';
+import { echoReply, FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
 
 const json = { 'content-type': 'application/json' };
 const recipe = JSON.stringify({ recipe_text: 'two eggs' });
@@ -35,12 +36,14 @@ describe('createApp over a fake relay', () => {
 
   it('passes the image description only when given, and crawl fields through', async () => {
     await req({ method: 'POST', path: '/api/ai/image', headers: json, body: JSON.stringify({ s3_url: 's3://b/k.png' }) });
-    expect(relay.submitted.at(-1)!.body).toEqual({ s3_url: 's3://b/k.png' });
+    expect(relay.submitted.at(-1)!.body.fields).toEqual({ s3_url: 's3://b/k.png' });
     await req({ method: 'POST', path: '/api/ai/image', headers: json, body: JSON.stringify({ s3_url: 'https://x/y.png', description: 'a cake' }) });
-    expect(relay.submitted.at(-1)!.body).toEqual({ s3_url: 'https://x/y.png', description: 'a cake' });
-    const res = await req({ method: 'POST', path: '/api/crawl', headers: json, body: JSON.stringify({ url: 'https://e.com/', depth: 2 }) });
+    expect(relay.submitted.at(-1)!.body.fields).toEqual({ s3_url: 'https://x/y.png', description: 'a cake' });
+    const crawl = '{ "url": "https://e.com/", "depth": 2.0, "id": 12345678901234567891 }';
+    const res = await req({ method: 'POST', path: '/api/crawl', headers: json, body: crawl });
     expect(res.status).toBe(200);
-    expect(relay.submitted.at(-1)).toMatchObject({ kind: 'crawl', body: { url: 'https://e.com/', depth: 2 } });
+    expect(relay.submitted.at(-1)).toMatchObject({ kind: 'crawl', body: { fields: { url: 'https://e.com/', depth: 2 } } });
+    expect(relay.submitted.at(-1)!.body.json.toString()).toBe(crawl);
   });
 
   it.each([
@@ -163,7 +166,7 @@ describe('createApp over a fake relay', () => {
         if (code === 'BROKER_UNAVAILABLE' || code === 'NO_ROUTE') expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       }
     } finally {
-      relay.answer = (spec) => ({ ok: true, reply: { echo: spec.body, kind: spec.kind } });
+      relay.answer = echoReply;
     }
   });
 
@@ -183,7 +186,7 @@ describe('createApp over a fake relay', () => {
     try {
       relay.lookupAnswer = (id) =>
         id === 'other.done'
-          ? { kind: 'found', result: { status: 'done', result: { title: 't' } } }
+          ? { kind: 'found', json: toJsonText({ status: 'done', result: { title: 't' } }) }
           : id === 'other.down'
             ? { kind: 'failed', code: 'BROKER_UNAVAILABLE', message: 'the broker is unreachable' }
             : { kind: 'notFound', reason: 'ownerGone' };
@@ -239,7 +242,7 @@ describe('createApp over a fake relay', () => {
       expectError(res, 500, 'INTERNAL');
       expect(res.text).not.toContain('secret internals');
     } finally {
-      relay.answer = (spec) => ({ ok: true, reply: { echo: spec.body, kind: spec.kind } });
+      relay.answer = echoReply;
     }
   });
 });

@@ -68,13 +68,15 @@ describe('reading a JSON body', () => {
     expect(res.json.error.code).toBe('INVALID_REQUEST');
   });
 
-  it('decodes the declared charset', async () => {
+  it('decodes the declared charset, and passes the text on as UTF-8 (without a byte-order mark)', async () => {
     const latin1 = Buffer.from('{"recipe_text":"crème"}', 'latin1');
     const res = await post({ 'content-type': 'application/json; charset=ISO-8859-1' }, latin1);
     expect(res.status).toBe(200);
-    expect(relay.submitted.at(-1)!.body).toEqual({ recipe_text: 'crème' });
+    expect(relay.submitted.at(-1)!.body.fields).toEqual({ recipe_text: 'crème' });
+    expect(relay.submitted.at(-1)!.body.json).toEqual(Buffer.from('{"recipe_text":"crème"}', 'utf8'));
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"recipe_text":"bom"}')]);
     expect((await post({ 'content-type': 'application/json;charset="utf-8"' }, bom)).status).toBe(200);
+    expect(relay.submitted.at(-1)!.body.json.toString('latin1')).toBe('{"recipe_text":"bom"}');
   });
 
   it('refuses an unknown charset and a compressed body with 415', async () => {
@@ -126,7 +128,7 @@ describe('deeply nested JSON', () => {
   afterAll(() => server.close());
   const post = (body: string) => rawRequest(server.baseUrl, { method: 'POST', path: '/api/crawl', headers: { 'content-type': 'application/json' }, body });
 
-  it('refuses a body nested deeper than MAX_JSON_DEPTH with 400 (it could not be serialised again)', async () => {
+  it('refuses a body nested deeper than MAX_JSON_DEPTH with 400 (too deep for some workers to parse)', async () => {
     const res = await post(nested(200_000));
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining(String(MAX_JSON_DEPTH)) });

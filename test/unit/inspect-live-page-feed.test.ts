@@ -6,6 +6,7 @@ import type { SessionEvent } from '../../src/actors/broker/session-events.ts';
 import { type LiveMessage, LiveInspectionHub, requestView } from '../../src/actors/live-inspection.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { startRequestActor } from './request-broker-double.ts';
+import { bodyOfFields } from '../../src/requests/client-body.ts';
 
 const config = loadConfig({ RELAY_INSTANCE_ID: 'unit' });
 let unsubscribers: (() => void)[] = [];
@@ -21,7 +22,7 @@ function watch(hub: LiveInspectionHub): LiveMessage[] {
 }
 
 function startRequest(hub: LiveInspectionHub, id: string, acceptedAt = Date.now()) {
-  return startRequestActor(config, { correlationId: `unit.${id}`, acceptedAt, kind: 'crawl', body: { url: 'https://example.com' }, inspect: hub.observe });
+  return startRequestActor(config, { correlationId: `unit.${id}`, acceptedAt, kind: 'crawl', body: bodyOfFields({ url: 'https://example.com' }), inspect: hub.observe });
 }
 
 /** The broker actor on a scripted session: it connects at once; `drop()` closes the current connection. */

@@ -3,13 +3,15 @@ import { PendingMessages } from '../../src/actors/broker/pending.ts';
 import { decideDelivery, type ReplyRouting } from '../../src/actors/broker/routing.ts';
 import { lookupResultOf } from '../../src/actors/request/lookup.ts';
 import { addressableOwnerOf } from '../../src/requests/correlation-id.ts';
+import { type JsonText, toJsonText } from '../../src/requests/json-text.ts';
 import { type AsyncResult, lookupBody, parseLookupAnswer } from '../../src/requests/lookup.ts';
 import { pino } from 'pino';
 import { delivery } from './broker-fake-session.ts';
 
 const stored = new Map<string, AsyncResult>([
   ['me.pending', { status: 'pending' }],
-  ['me.done', { status: 'done', result: { title: 'page' } }],
+  // A worker's number JavaScript cannot hold: it reaches the asker as the worker wrote it.
+  ['me.done', { status: 'done', result: toJsonText({ title: 'page' }).replace('}', ',"id":12345678901234567891}') as JsonText }],
   ['me.failed', { status: 'failed', error: { code: 'TIMEOUT', message: 'no reply within 10 ms' } }],
 ]);
 const routing: ReplyRouting = {
@@ -24,15 +26,19 @@ function lookup(of: string, overrides: Parameters<typeof delivery>[0] = {}) {
   return delivery({ type: 'lookup', correlationId: 'asker.7', replyTo: 'amqp-relay.reply.asker', content: lookupBody(of), ...overrides });
 }
 
-function answered(decision: ReturnType<typeof decideDelivery>): unknown {
+function answeredText(decision: ReturnType<typeof decideDelivery>): string {
   if (decision.kind !== 'answer') throw new Error(`expected an answer, got ${JSON.stringify(decision)}`);
-  return JSON.parse(decision.message.content.toString());
+  return decision.message.content.toString();
+}
+
+function answered(decision: ReturnType<typeof decideDelivery>): unknown {
+  return JSON.parse(answeredText(decision));
 }
 
 describe('an owner answering another instance’s lookup', () => {
   it('answers pending, done and failed with the state it holds, to the asker’s reply queue under the lookup’s correlation id', () => {
     expect(answered(decideDelivery(lookup('me.pending'), routing, new PendingMessages()))).toEqual({ status: 'pending' });
-    expect(answered(decideDelivery(lookup('me.done'), routing, new PendingMessages()))).toEqual({ status: 'done', result: { title: 'page' } });
+    expect(answeredText(decideDelivery(lookup('me.done'), routing, new PendingMessages()))).toBe('{"status":"done","result":{"title":"page","id":12345678901234567891}}');
     expect(answered(decideDelivery(lookup('me.failed'), routing, new PendingMessages()))).toEqual(stored.get('me.failed'));
     const decision = decideDelivery(lookup('me.done'), routing, new PendingMessages());
     expect(decision).toMatchObject({
@@ -86,14 +92,18 @@ describe('the asker’s side', () => {
 
   it('turns the lookup’s outcome into what the client sees: the state, or nothing (404), or its own failure', () => {
     const logger = pino({ level: 'silent' });
-    expect(lookupResultOf({ ok: true, reply: { status: 'done', result: null } }, logger)).toEqual({ kind: 'found', result: { status: 'done', result: null } });
-    expect(lookupResultOf({ ok: true, reply: { status: 'pending' } }, logger)).toEqual({ kind: 'found', result: { status: 'pending' } });
-    expect(lookupResultOf({ ok: true, reply: { status: 'unknown' } }, logger)).toEqual({ kind: 'notFound', reason: 'unknown' });
-    expect(lookupResultOf({ ok: true, reply: { status: 'done' } }, logger)).toEqual({ kind: 'found', result: { status: 'done', result: null } });
-    expect(lookupResultOf({ ok: true, reply: { title: 'a crawl reply' } }, logger)).toEqual({ kind: 'notFound', reason: 'badAnswer' });
+    const answer = (text: string) => lookupResultOf({ ok: true, reply: text as JsonText }, logger);
+    const owners = '{"status":"done","result":{"id":12345678901234567891,"score":1.0}}';
+    expect(answer(owners)).toEqual({ kind: 'found', json: owners });
+    expect(answer('{"status":"done","result":null}')).toEqual({ kind: 'found', json: '{"status":"done","result":null}' });
+    expect(answer('{"status":"pending"}')).toEqual({ kind: 'found', json: '{"status":"pending"}' });
+    expect(answer('{"status":"unknown"}')).toEqual({ kind: 'notFound', reason: 'unknown' });
+    expect(answer('{"status":"done"}')).toEqual({ kind: 'found', json: '{"status":"done","result":null}' });
+    expect(answer('{"title":"a crawl reply"}')).toEqual({ kind: 'notFound', reason: 'badAnswer' });
     expect(lookupResultOf({ ok: false, code: 'NO_ROUTE', message: 'x' }, logger)).toEqual({ kind: 'notFound', reason: 'ownerGone' });
     expect(lookupResultOf({ ok: false, code: 'TIMEOUT', message: 'x' }, logger)).toEqual({ kind: 'notFound', reason: 'noAnswer' });
     expect(lookupResultOf({ ok: false, code: 'BROKER_UNAVAILABLE', message: 'x' }, logger)).toMatchObject({ kind: 'failed', code: 'BROKER_UNAVAILABLE' });
-    expect(parseLookupAnswer({ status: 'failed', error: { code: 'TIMEOUT' } })).toBeUndefined();
+    expect(parseLookupAnswer(toJsonText({ status: 'failed', error: { code: 'TIMEOUT' } }))).toBeUndefined();
+    expect(parseLookupAnswer('{"status":' as JsonText)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
 import { waitFor } from '../support/relay-harness.ts';
+import { toJsonText } from '../../src/requests/json-text.ts';
 
 /** The value of one sample line of /metrics, or undefined when it is absent. */
 async function scrape(baseUrl: string, line: string): Promise<number | undefined> {
@@ -33,7 +34,7 @@ describe('metrics of asynchronous requests', () => {
   });
 
   it('labels the outcome of a crawl the client asked to answer asynchronously with its own route', async () => {
-    relay.answer = () => ({ ok: true, reply: { pages: 1 } });
+    relay.answer = () => ({ ok: true, reply: toJsonText({ pages: 1 }) });
     const res = await rawRequest(server.baseUrl, {
       method: 'POST',
       path: '/api/crawl',

@@ -56,15 +56,22 @@ describe('a request actor', () => {
   it('finishes with the reply when the reply arrives before the confirm', () => {
     const { broker, output, cancels } = startRequest();
     broker.reply('{"answer":42}');
-    expect(output()).toEqual({ ok: true, reply: { answer: 42 } });
+    expect(output()).toEqual({ ok: true, reply: '{"answer":42}' });
     expect(cancels()).toHaveLength(0);
+  });
+
+  it("keeps the worker's JSON text as it is: numbers JavaScript cannot hold, spacing, repeated fields", () => {
+    const { broker, output } = startRequest();
+    const text = '{ "id": 12345678901234567891, "huge": 1e400, "score": 1.0, "a": 1, "a": 2 }\n';
+    broker.reply(text);
+    expect(output()).toEqual({ ok: true, reply: text });
   });
 
   it('finishes with the reply after the confirm', () => {
     const { broker, output } = startRequest();
     broker.confirm();
     broker.reply('{"answer":"ok"}');
-    expect(output()).toEqual({ ok: true, reply: { answer: 'ok' } });
+    expect(output()).toEqual({ ok: true, reply: '{"answer":"ok"}' });
   });
 
   it('ends with WORKER_ERROR and the worker message when the reply has x-status error', () => {
@@ -138,7 +145,7 @@ describe('a request actor', () => {
     const { broker, clock, output, cancels } = startRequest('ping');
     broker.confirm();
     clock.increment(DEADLINE_MS);
-    expect(output()).toEqual({ ok: true, reply: null });
+    expect(output()).toEqual({ ok: true, reply: 'null' });
     expect(cancels()).toHaveLength(1);
   });
 
@@ -165,7 +172,7 @@ describe('a request actor', () => {
     broker.reply('{}');
     expect(timersArmed()).toBe(0);
     clock.increment(DEADLINE_MS * 2);
-    expect(output()).toEqual({ ok: true, reply: {} });
+    expect(output()).toEqual({ ok: true, reply: '{}' });
     expect(cancels()).toHaveLength(0);
   });
 

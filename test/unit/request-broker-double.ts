@@ -6,6 +6,7 @@ import { requestMessage } from '../../src/actors/request/messages.ts';
 import { type BrokerPort, requestLogic } from '../../src/actors/request/request.logic.ts';
 import type { Config } from '../../src/config/load-config.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../src/requests/kinds.ts';
+import { bodyOfFields, type ClientBody } from '../../src/requests/client-body.ts';
 
 export interface BrokerDouble {
   /** Pass as the request's `broker`. */
@@ -70,7 +71,7 @@ export interface StartedRequest {
  */
 export function startRequestActor(
   config: Config,
-  options: { correlationId?: string; acceptedAt?: number; kind?: RequestKind; body?: Record<string, unknown>; deadlineMs?: number; clock?: DeadlineClock; inspect?: (e: InspectionEvent) => void; traceparent?: string } = {},
+  options: { correlationId?: string; acceptedAt?: number; kind?: RequestKind; body?: ClientBody; deadlineMs?: number; clock?: DeadlineClock; inspect?: (e: InspectionEvent) => void; traceparent?: string } = {},
 ): StartedRequest {
   const kind = options.kind ?? 'recipe_analysis';
   const broker = brokerDouble();
@@ -79,7 +80,7 @@ export function startRequestActor(
   const acceptedAt = options.acceptedAt ?? (options.clock ?? systemClock).now();
   const deadlineAt = acceptedAt + (options.deadlineMs ?? 5_000);
   const trace = options.traceparent ? { traceparent: options.traceparent } : undefined;
-  const message = requestMessage(config, kind, correlationId, options.body ?? { recipe_text: 'eggs', url: 'https://example.com' }, deadlineAt, trace);
+  const message = requestMessage(config, kind, correlationId, options.body ?? bodyOfFields({ recipe_text: 'eggs', url: 'https://example.com' }), deadlineAt, trace);
   const actor = createActor(requestLogic, {
     input: { correlationId, kind, message, broker: broker.port, acceptedAt, deadlineAt, replyOptional: REQUEST_KINDS[kind].replyOptional },
     ...(options.inspect ? { inspect: options.inspect } : {}),

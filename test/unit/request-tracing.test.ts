@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { RequestTracing } from '../../src/telemetry.ts';
-import { FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
+import { echoReply, FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
 import { waitFor } from '../support/relay-harness.ts';
 import { startRequestActor } from './request-broker-double.ts';
 
@@ -35,7 +35,7 @@ describe('OTEL_ENABLED: one server span per API request', () => {
   afterAll(() => server.close());
   afterEach(() => {
     exporter.reset();
-    relay.answer = (spec) => ({ ok: true, reply: { echo: spec.body } });
+    relay.answer = echoReply;
   });
 
   it('continues the caller’s trace: its span is the parent, and the worker and the response get the relay’s span', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResultStore } from '../../src/http/async-results.ts';
 import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
+import { toJsonText } from '../../src/requests/json-text.ts';
 
 function deferred() {
   let resolve!: (o: RequestOutcome) => void;
@@ -20,11 +21,11 @@ describe('the async result store', () => {
       return { id, ...d };
     });
     // Finished in the order b, a, d: b is the oldest finished one.
-    for (const id of ['b', 'a', 'd']) requests.find((r) => r.id === id)!.resolve({ ok: true, reply: id });
+    for (const id of ['b', 'a', 'd']) requests.find((r) => r.id === id)!.resolve({ ok: true, reply: toJsonText(id) });
     await settled();
     expect(store.get('b')).toBeUndefined();
-    expect(store.get('a')).toEqual({ status: 'done', result: 'a' });
-    expect(store.get('d')).toEqual({ status: 'done', result: 'd' });
+    expect(store.get('a')).toEqual({ status: 'done', result: '"a"' });
+    expect(store.get('d')).toEqual({ status: 'done', result: '"d"' });
     expect(store.get('c')).toEqual({ status: 'pending' });
   });
 
@@ -36,19 +37,19 @@ describe('the async result store', () => {
     done.resolve({ ok: false, code: 'TIMEOUT', message: 'late' });
     const other = deferred();
     store.accept('f2', other.promise, route);
-    other.resolve({ ok: true, reply: 1 });
+    other.resolve({ ok: true, reply: toJsonText(1) });
     await settled();
     for (let i = 0; i < 100; i++) expect(store.get(`p${i}`)).toEqual({ status: 'pending' });
     expect(store.get('f1')).toBeUndefined();
-    expect(store.get('f2')).toEqual({ status: 'done', result: 1 });
+    expect(store.get('f2')).toEqual({ status: 'done', result: '1' });
     expect(store.size).toBe(101);
   });
 
   it('still forgets a finished result after its time to live', async () => {
     const store = new ResultStore(20, 10);
-    store.accept('x', Promise.resolve({ ok: true, reply: 'x' }), route);
+    store.accept('x', Promise.resolve({ ok: true, reply: toJsonText('x') } as const), route);
     await settled();
-    expect(store.get('x')).toEqual({ status: 'done', result: 'x' });
+    expect(store.get('x')).toEqual({ status: 'done', result: '"x"' });
     await new Promise((r) => setTimeout(r, 60));
     expect(store.get('x')).toBeUndefined();
   });
@@ -64,7 +65,7 @@ describe('the async result store', () => {
     await settled();
     expect(seen).toEqual([]);
     failed.resolve({ ok: false, code: 'TIMEOUT', message: 'no reply in time' });
-    done.resolve({ ok: true, reply: 1 });
+    done.resolve({ ok: true, reply: toJsonText(1) });
     await settled();
     expect(seen).toEqual([['/api/crawl', 'TIMEOUT'], [route, 'ok']]);
   });

@@ -1,6 +1,6 @@
 import { replyQueueName } from '../../config/load-config.ts';
 import { addressableOwnerOf, isAddressableInstance, ownerOf } from '../../requests/correlation-id.ts';
-import { LOOKUP_ANSWER_TYPE, LOOKUP_DEADLINE_MS, LOOKUP_TYPE, type AsyncResult, lookedUpId } from '../../requests/lookup.ts';
+import { asyncResultJson, LOOKUP_ANSWER_TYPE, LOOKUP_DEADLINE_MS, LOOKUP_TYPE, type AsyncResult, type LookupAnswer, lookedUpId } from '../../requests/lookup.ts';
 import type { Delivery, OutboundMessage } from './messages.ts';
 import type { DropReason, PendingEntry, PendingMessages } from './pending.ts';
 
@@ -56,14 +56,14 @@ function decideLookup(delivery: Delivery, routing: ReplyRouting): DeliveryDecisi
   return { kind: 'answer', message: answerOf(delivery, delivery.replyTo, state ?? { status: 'unknown' }, routing.forwardChannel) };
 }
 
-function answerOf(lookup: Delivery, replyTo: string, answer: object, channel: string): OutboundMessage {
+function answerOf(lookup: Delivery, replyTo: string, answer: LookupAnswer, channel: string): OutboundMessage {
   const id = `lookup-answer.${lookup.generation}.${lookup.channel}.${lookup.channelEpoch}.${lookup.deliveryTag}`;
   return {
     id,
     channel,
     exchange: '',
     routingKey: replyTo,
-    content: Buffer.from(JSON.stringify(answer)),
+    content: Buffer.from(asyncResultJson(answer)),
     // An asker that is gone has nobody to tell: the answer is dropped by the broker, not returned.
     mandatory: false,
     deadlineAt: Date.now() + LOOKUP_DEADLINE_MS,

@@ -1,14 +1,15 @@
 import { type Config, replyQueueName } from '../../config/load-config.ts';
 import type { RequestErrorCode } from '../../errors.ts';
-import { type AsyncResult, LOOKUP_TYPE, lookupBody, parseLookupAnswer } from '../../requests/lookup.ts';
+import type { JsonText } from '../../requests/json-text.ts';
+import { LOOKUP_TYPE, lookupBody, parseLookupAnswer } from '../../requests/lookup.ts';
 import type { Logger } from '../../log.ts';
 import type { OutboundMessage } from '../broker/messages.ts';
 import { channelOf } from '../topology.ts';
 import type { RequestOutcome } from './outcome.ts';
 
-/** What asking the owner of an async result gave: its state, nothing to show (404), or a failure of this instance. */
+/** What asking the owner of an async result gave: its state (as JSON), nothing to show (404), or a failure of this instance. */
 export type LookupResult =
-  | { readonly kind: 'found'; readonly result: AsyncResult }
+  | { readonly kind: 'found'; readonly json: JsonText }
   | { readonly kind: 'notFound'; readonly reason: LookupMiss }
   | { readonly kind: 'failed'; readonly code: RequestErrorCode; readonly message: string };
 
@@ -51,7 +52,7 @@ export function lookupResultOf(outcome: RequestOutcome, logger: Logger): LookupR
       logger.warn('a lookup was answered with something that is not a lookup answer');
       return { kind: 'notFound', reason: 'badAnswer' };
     }
-    return answer.status === 'unknown' ? { kind: 'notFound', reason: 'unknown' } : { kind: 'found', result: answer };
+    return answer.status === 'unknown' ? { kind: 'notFound', reason: 'unknown' } : { kind: 'found', json: answer.json };
   }
   switch (outcome.code) {
     case 'NO_ROUTE':

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/load-config.ts';
+import type { ClientBody } from '../../requests/client-body.ts';
 import { REQUEST_KINDS, type RequestKind } from '../../requests/kinds.ts';
 import type { OutboundMessage } from '../broker/messages.ts';
 import { channelOf } from '../topology.ts';
@@ -15,7 +16,7 @@ export function requestMessage(
   config: Config,
   kind: RequestKind,
   correlationId: string,
-  body: Readonly<Record<string, unknown>>,
+  body: ClientBody,
   deadlineAt: number,
   trace: TraceHeaders | undefined,
 ): OutboundMessage {
@@ -30,7 +31,7 @@ export function requestMessage(
     channel: channelOf(spec.service),
     exchange: '',
     routingKey: spec.queue(config.queues),
-    content: Buffer.from(JSON.stringify(spec.wireBody(body))),
+    content: spec.wireBody(body),
     mandatory: true,
     deadlineAt,
     properties: {

@@ -1,5 +1,6 @@
 import type { ActorLogic, ActorScope, AnyActorRef } from 'xstate';
 import type { RequestErrorCode } from '../../errors.ts';
+import { JSON_NULL } from '../../requests/json-text.ts';
 import type { ActorKind } from '../../requests/kinds.ts';
 import type { BrokerNotice } from '../broker/events.ts';
 import type { OutboundMessage } from '../broker/messages.ts';
@@ -68,7 +69,7 @@ function atDeadline(snapshot: RequestSnapshot & { status: 'active' }, scope: Sco
   const { context } = snapshot;
   scope.defer(() => context.broker.cancel(context.correlationId));
   const ms = context.deadlineAt - context.acceptedAt;
-  if (snapshot.value === 'awaitingReply' && context.replyOptional) return done(context, 'settledWithoutReply', { ok: true, reply: null });
+  if (snapshot.value === 'awaitingReply' && context.replyOptional) return done(context, 'settledWithoutReply', { ok: true, reply: JSON_NULL });
   if (context.inOutbox) return done(context, 'unpublished', failed('BROKER_UNAVAILABLE', `the request could not be published within ${ms} ms`));
   return done(context, 'timedOut', failed('TIMEOUT', `no reply within ${ms} ms`));
 }

@@ -3,12 +3,18 @@ import type { RelayPort } from '../../actors/relay.ts';
 import type { TraceHeaders } from '../../actors/request/messages.ts';
 import type { ResultStore } from '../async-results.ts';
 import { RelayError } from '../../errors.ts';
+import { bodyOfFields, type ClientBody } from '../../requests/client-body.ts';
+import type { JsonText } from '../../requests/json-text.ts';
+import { asyncResultJson } from '../../requests/lookup.ts';
 import { KIND_NAMES, REQUEST_KINDS, type KindSpec, type RequestKind } from '../../requests/kinds.ts';
 import { readJsonBody } from '../body.ts';
 import type { RelayContext, RelayState } from '../context.ts';
 import { traceHeaders } from '../trace.ts';
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** What an optional body that was not sent counts as. */
+const NO_BODY = bodyOfFields({});
 
 export interface ApiDeps {
   readonly relay: RelayPort;
@@ -30,6 +36,14 @@ function validate(spec: KindSpec, body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** 200 with JSON text as it is (a worker's reply is never parsed and serialised again on its way). */
+function answerJson(ctx: RelayContext, json: JsonText): void {
+  ctx.status = 200;
+  // The header as Koa's `ctx.type = 'application/json'` writes it, without a MIME table look-up per reply.
+  ctx.set('Content-Type', JSON_CONTENT_TYPE);
+  ctx.body = json;
+}
+
 /** True when a Prefer header (RFC 7240: comma-separated preferences) asks for respond-async. */
 export function prefersAsync(header: string): boolean {
   return header.split(',').some((preference) => preference.split(/[;=]/, 1)[0]!.trim().toLowerCase() === 'respond-async');
@@ -49,7 +63,7 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
   const { relay, results, maxBodyBytes, isDraining } = deps;
   const router = new Router<RelayState>();
 
-  const submit = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>, trace: TraceHeaders) => {
+  const submit = (ctx: RelayContext, kind: RequestKind, body: ClientBody, trace: TraceHeaders) => {
     if (isDraining()) throw new RelayError('SHUTTING_DOWN', 'the relay is shutting down');
     const timeoutMs = clientTimeout(ctx.get('x-timeout-ms'));
     const { correlationId, acceptedAt } = ctx.state;
@@ -58,16 +72,13 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
     return outcome;
   };
 
-  const answer = async (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>, trace: TraceHeaders) => {
+  const answer = async (ctx: RelayContext, kind: RequestKind, body: ClientBody, trace: TraceHeaders) => {
     const outcome = await submit(ctx, kind, body, trace);
     if (!outcome.ok) throw new RelayError(outcome.code, outcome.message);
-    ctx.status = 200;
-    // The header as Koa's `ctx.type = 'application/json'` writes it, without a MIME table look-up per reply.
-    ctx.set('Content-Type', JSON_CONTENT_TYPE);
-    ctx.body = JSON.stringify(outcome.reply);
+    answerJson(ctx, outcome.reply);
   };
 
-  const accept = (ctx: RelayContext, kind: RequestKind, body: Record<string, unknown>, trace: TraceHeaders) => {
+  const accept = (ctx: RelayContext, kind: RequestKind, body: ClientBody, trace: TraceHeaders) => {
     const outcome = submit(ctx, kind, body, trace);
     const { correlationId } = ctx.state;
     results.accept(correlationId, outcome, REQUEST_KINDS[kind].route);
@@ -82,7 +93,7 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
       // First, so that a request refused for its body also answers with its traceparent.
       const trace = traceHeaders(ctx, kind);
       const raw = await readJsonBody(ctx, maxBodyBytes, { optional: spec.bodyOptional });
-      const body = raw === undefined ? {} : validate(spec, raw);
+      const body = raw === undefined ? NO_BODY : { fields: validate(spec, raw.value), json: raw.json };
       const async = spec.answer === 'accept' || (spec.answer === 'replyUnlessPreferAsync' && prefersAsync(ctx.get('prefer')));
       if (async) accept(ctx, kind, body, trace);
       else await answer(ctx, kind, body, trace);
@@ -94,13 +105,13 @@ export function apiRouter(deps: ApiDeps): Router<RelayState> {
     const correlationId = ctx.params.correlationId ?? '';
     const local = results.get(correlationId);
     if (local) {
-      ctx.body = local;
+      answerJson(ctx, asyncResultJson(local));
       return;
     }
     const looked = await relay.lookup(correlationId, ctx.state.acceptedAt);
     if (looked.kind === 'failed') throw new RelayError(looked.code, looked.message);
     if (looked.kind === 'notFound') throw new RelayError('NOT_FOUND', 'no such request (unknown, or its result has expired)');
-    ctx.body = looked.result;
+    answerJson(ctx, looked.json);
   });
 
   return router;

@@ -13,6 +13,7 @@ import { LiveInspectionHub } from '../../../src/actors/live-inspection.ts';
 import { requestMessage } from '../../../src/actors/request/messages.ts';
 import { type BrokerPort, requestLogic } from '../../../src/actors/request/request.logic.ts';
 import { loadConfig } from '../../../src/config/load-config.ts';
+import { bodyOfFields } from '../../../src/requests/client-body.ts';
 
 const [countArg = '20000', roundsArg = '3'] = process.argv.slice(2);
 const count = Number(countArg);
@@ -28,7 +29,7 @@ function run(inspect: ((e: InspectionEvent) => void) | undefined): number {
   for (let i = 0; i < count; i++) {
     const id = `bench.${i}`;
     const acceptedAt = Date.now();
-    const message = requestMessage(config, 'recipe_analysis', id, { recipe_text: 'x' }, acceptedAt + 30_000, undefined);
+    const message = requestMessage(config, 'recipe_analysis', id, bodyOfFields({ recipe_text: 'x' }), acceptedAt + 30_000, undefined);
     const input = { correlationId: id, kind: 'recipe_analysis' as const, message, broker, acceptedAt, deadlineAt: acceptedAt + 30_000, replyOptional: false };
     const actor = createActor(requestLogic, { input, ...(inspect ? { inspect } : {}) });
     actor.start();
