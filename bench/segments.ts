@@ -75,7 +75,7 @@ for (let round = 1; round <= Number(roundsArg); round++) {
 const of = (target: string, key: keyof Segments) => median(runs.get(target)!.map((s) => s[key]));
 const keys = ['requestToPublish', 'replyToResponse', 'responseToNextRequest', 'cycle'] as const;
 process.stdout.write(`\nmedian over ${roundsArg} runs, µs (${endpointArg}, 1 client, LOG_LEVEL=${logLevel})\n| target | ${keys.join(' | ')} |\n|---|${keys.map(() => '---:').join('|')}|\n`);
-for (const target of targets) process.stdout.write(`| ${target} | ${keys.map((k) => of(target, k)).join(' | ')} |\n`);
+for (const target of targets) process.stdout.write(`| ${target} | ${keys.map((k) => of(target, k).toFixed(1)).join(' | ')} |\n`);
 for (const build of builds) process.stdout.write(`| ${build} − raw+confirms | ${keys.map((k) => signed(of(build, k) - of('raw+confirms', k), 1)).join(' | ')} |\n`);
 killAll();
 await deleteQueues(amqpUrl, Object.values(queues));

@@ -48,4 +48,41 @@ describe("a burst of frames on amqplib's own connection, with coalesceWrites", (
       await model.close().catch(() => {});
     }
   });
+
+  it('goes to the socket in one write before the pass it returns comes back, when that pass is called, and in no write after', async () => {
+    const model = await amqp.connect(url, { noDelay: true });
+    try {
+      const writeNow = coalesceWrites(model);
+      const channel = await model.createConfirmChannel();
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      const socket = internalsOf(model).stream as unknown as { _write: WriteFn; _writev?: WriteFn };
+      let writes = 0;
+      const count = (original: WriteFn | undefined) =>
+        original &&
+        ((...args: never[]) => {
+          writes += 1;
+          return Reflect.apply(original, socket, args);
+        });
+      const [write, writev] = [socket._write, socket._writev];
+      socket._write = count(write)!;
+      if (writev) socket._writev = count(writev);
+      let writtenOnReturn: number;
+      try {
+        for (let i = 0; i < 3; i++) channel.publish('', queue, Buffer.from(`now ${i}`));
+        expect(writes).toBe(0);
+        writeNow();
+        writtenOnReturn = writes;
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        socket._write = write;
+        if (writev) socket._writev = writev;
+      }
+      expect(writtenOnReturn).toBe(1);
+      expect(writes).toBe(1);
+      await channel.waitForConfirms();
+      expect((await channel.checkQueue(queue)).messageCount).toBe(3);
+    } finally {
+      await model.close().catch(() => {});
+    }
+  });
 });

@@ -30,6 +30,8 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
   const channels = new Map<string, SessionChannel>();
   let connection: ChannelModel | undefined;
   let stopWatching = () => {};
+  /** Writes the frames the channels have queued, now (set once connected). */
+  let writeNow = () => {};
   let stopping = false;
   let finished = false;
 
@@ -81,7 +83,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
     }
     watchConnection(model);
     dropFramesOnClosedChannels(model, (channel) => log.debug({ channel }, 'frame on a channel the broker has closed; dropped'));
-    coalesceWrites(model);
+    writeNow = coalesceWrites(model);
     for (const spec of input.topology.channels) channels.set(spec.name, new SessionChannel(spec, model, host));
     try {
       for (const channel of channels.values()) await channel.openOnce();
@@ -117,6 +119,7 @@ export const amqpSession = fromCallback<SessionCommand, SessionInput, SessionEve
           if (channel) channel.publish(message);
           else sendBack({ type: 'amqp.nacked', id: message.id, reason: `no channel named ${message.channel}` });
         }
+        writeNow();
         break;
       case 'amqp.ack':
         // A tag from an earlier connection is meaningless here: that delivery is redelivered anyway.

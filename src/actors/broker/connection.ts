@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import amqp, { type ChannelModel } from 'amqplib';
 import { brokerHost, describeError, withHeartbeat } from './broker-url.ts';
 import type { SessionInput } from './session-events.ts';
@@ -35,13 +36,15 @@ interface ConnectionInternals {
   readonly muxer?: Muxer;
   /** Hands each incoming frame to its channel (by number; 0 is the connection's own). */
   accept?: (frame: { readonly channel: number }) => unknown;
-  /** Open channels by number; empty once a channel is closed and released. */
-  readonly channels?: readonly unknown[];
+  /** Open channels by number, each with the stream its frames wait in; empty once a channel is closed and released. */
+  readonly channels?: readonly ({ readonly buffer?: Readable } | null | undefined)[];
 }
 
 /** amqplib's frame multiplexer: channels' frames in, socket writes out. */
 interface Muxer {
   scheduledRead?: boolean;
+  /** The channels' streams with frames for the next pass: a stream joins when it emits 'readable' (a tick after its frames came). */
+  newStreams?: Readable[];
   /** One synchronous pass writing every channel's queued frames to the socket. */
   _readIncoming?: () => void;
   /** Called when a channel has frames: schedules one pass (amqplib uses setImmediate). */
@@ -61,11 +64,15 @@ export function internalsOf(model: ChannelModel): ConnectionInternals {
  * is queued by then (a channel reports its frames in a tick of its own, which comes first), and a
  * pass scheduled from the check phase (where the relay publishes) would otherwise cost the event
  * loop one more turn, a poll of the sockets, for nothing.
+ *
+ * Returns a pass to run at once, for a caller that has just queued frames (a burst of publishes):
+ * they are written before their channels' streams have said 'readable', so the broker and the
+ * worker get to work while the relay finishes its step.
  */
-export function coalesceWrites(model: ChannelModel): void {
-  const { stream, muxer } = internalsOf(model);
+export function coalesceWrites(model: ChannelModel): () => void {
+  const { stream, muxer, channels } = internalsOf(model);
   const drain = muxer?._readIncoming;
-  if (!stream || !muxer || !drain) return;
+  if (!stream || !muxer || !drain) return () => {};
   const coalesced = () => {
     stream.cork();
     try {
@@ -75,7 +82,7 @@ export function coalesceWrites(model: ChannelModel): void {
     }
   };
   muxer._readIncoming = coalesced;
-  if (typeof muxer._scheduleRead !== 'function') return;
+  if (typeof muxer._scheduleRead !== 'function') return coalesced;
   const pass = () => {
     muxer.scheduledRead = false;
     coalesced();
@@ -84,6 +91,16 @@ export function coalesceWrites(model: ChannelModel): void {
     if (muxer.scheduledRead) return;
     muxer.scheduledRead = true;
     process.nextTick(pass);
+  };
+  if (!channels || !Array.isArray(muxer.newStreams)) return coalesced;
+  return () => {
+    // Frames queued in this tick: their streams have not said 'readable' yet, so the pass is told of them.
+    const newStreams = muxer.newStreams!;
+    for (const channel of channels) {
+      const buffer = channel?.buffer;
+      if (buffer && buffer.readableLength > 0 && !newStreams.includes(buffer)) newStreams.push(buffer);
+    }
+    coalesced();
   };
 }
 
