@@ -39,7 +39,12 @@ function report(label: string, figures: Record<string, unknown>) {
   process.stdout.write(`[lookup-cross-instance] ${label}: ${JSON.stringify(figures)}\n`);
 }
 
+/** A reply that parsing and serialising again would change: every instance must answer it as the worker wrote it. */
+const AWKWARD_URL = 'https://example.com/awkward';
+const AWKWARD_REPLY = '{"id": 12345678901234567891, "score": 1.0, "huge": 1e400}';
+
 const crawler = ({ body }: { body: any }): Script => {
+  if (body?.url === AWKWARD_URL) return { kind: 'raw', content: Buffer.from(AWKWARD_REPLY) };
   if (body?.type === 'ping') return body.answer === 'none' ? { kind: 'silent' } : { kind: 'reply', body: { pong: body.answer } };
   return { kind: 'reply', body: { crawled: body.url } };
 };
@@ -124,6 +129,17 @@ describe('any instance answers any asynchronous request', () => {
     quiet.sort((a, b) => a - b);
     report('300 lookups one at a time', { lookupP50Ms: Number(percentile(quiet, 50).toFixed(2)), lookupP99Ms: Number(percentile(quiet, 99).toFixed(2)) });
   }, 120_000);
+
+  it("answers a result with the worker's reply as it was written, on the owner and through the others", async () => {
+    const [owner, other] = relays as [RunningRelay, RunningRelay];
+    const id = await accept(owner, '/api/crawl', { url: AWKWARD_URL });
+    const expected = `{"status":"done","result":${AWKWARD_REPLY}}`;
+    const text = async (relay: RunningRelay) => (await fetch(`${relay.baseUrl}/api/requests/${encodeURIComponent(id)}`)).text();
+    let onOwner = '';
+    await waitFor(async () => (onOwner = await text(owner)) !== '{"status":"pending"}', 5_000, 'the result on its owner');
+    expect(onOwner).toBe(expected);
+    expect(await text(other)).toBe(expected);
+  });
 
   it('answers pending across instances, for a crawl still running and for a ping nobody answers yet', async () => {
     const [a, b, c] = relays as [RunningRelay, RunningRelay, RunningRelay];
