@@ -95,7 +95,10 @@ export interface JsonBody {
   readonly json: Buffer;
 }
 
-const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
+/** UTF-8's byte-order mark, which the decoder drops from the text (and the worker gets no more than the text). */
+function startsWithByteOrderMark(bytes: Buffer): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
 
 /**
  * Reads a JSON body of at most `limit` bytes. A body over the limit is refused as soon as its
@@ -142,5 +145,5 @@ export async function readJsonBody(ctx: Context, limit: number, options: { optio
   }
   // The bytes as they came, when they are UTF-8 already: the decoder has checked them.
   if (decoder !== utf8) return { value, json: Buffer.from(text) };
-  return { value, json: bytes.subarray(0, 3).equals(BYTE_ORDER_MARK) ? bytes.subarray(3) : bytes };
+  return { value, json: startsWithByteOrderMark(bytes) ? bytes.subarray(3) : bytes };
 }
