@@ -12,8 +12,3 @@ export function toJsonText(value: unknown): JsonText {
 }
 
 export const JSON_NULL = toJsonText(null);
-
-/** `text` as JSON text and its parsed value (for the fields the relay reads); throws a SyntaxError when it is not JSON. */
-export function parseJsonText(text: string): { readonly text: JsonText; readonly value: unknown } {
-  return { text: text as JsonText, value: JSON.parse(text) };
-}

@@ -11,7 +11,7 @@ import { delivery } from './broker-fake-session.ts';
 const stored = new Map<string, AsyncResult>([
   ['me.pending', { status: 'pending' }],
   // A worker's number JavaScript cannot hold: it reaches the asker as the worker wrote it.
-  ['me.done', { status: 'done', result: toJsonText({ title: 'page' }).replace('}', ',"id":12345678901234567891}') as JsonText }],
+  ['me.done', { status: 'done', result: '{"title":"page","id":12345678901234567891}' as JsonText }],
   ['me.failed', { status: 'failed', error: { code: 'TIMEOUT', message: 'no reply within 10 ms' } }],
 ]);
 const routing: ReplyRouting = {

@@ -82,23 +82,25 @@ export function coalesceWrites(model: ChannelModel): () => void {
     }
   };
   muxer._readIncoming = coalesced;
-  if (typeof muxer._scheduleRead !== 'function') return coalesced;
-  const pass = () => {
-    muxer.scheduledRead = false;
-    coalesced();
-  };
-  muxer._scheduleRead = () => {
-    if (muxer.scheduledRead) return;
-    muxer.scheduledRead = true;
-    process.nextTick(pass);
-  };
-  if (!channels || !Array.isArray(muxer.newStreams)) return coalesced;
+  if (typeof muxer._scheduleRead === 'function') {
+    const pass = () => {
+      muxer.scheduledRead = false;
+      coalesced();
+    };
+    muxer._scheduleRead = () => {
+      if (muxer.scheduledRead) return;
+      muxer.scheduledRead = true;
+      process.nextTick(pass);
+    };
+  }
   return () => {
     // Frames queued in this tick: their streams have not said 'readable' yet, so the pass is told of them.
-    const newStreams = muxer.newStreams!;
-    for (const channel of channels) {
-      const buffer = channel?.buffer;
-      if (buffer && buffer.readableLength > 0 && !newStreams.includes(buffer)) newStreams.push(buffer);
+    const newStreams = muxer.newStreams;
+    if (channels && Array.isArray(newStreams)) {
+      for (const channel of channels) {
+        const buffer = channel?.buffer;
+        if (buffer && buffer.readableLength > 0 && !newStreams.includes(buffer)) newStreams.push(buffer);
+      }
     }
     coalesced();
   };

@@ -1,5 +1,5 @@
 import type { RequestErrorCode } from '../../errors.ts';
-import { type JsonText, parseJsonText } from '../../requests/json-text.ts';
+import type { JsonText } from '../../requests/json-text.ts';
 import type { Delivery } from '../broker/messages.ts';
 
 /** How a request actor ends: never by throwing. A reply is the worker's JSON text, as it sent it. */
@@ -19,18 +19,20 @@ const MAX_WORKER_MESSAGE_CHARS = 1_000;
 
 /** A worker's reply as the client will see it: its JSON, or a WORKER_ERROR / BAD_REPLY. */
 export function decodeReply(delivery: Delivery): RequestOutcome {
-  let reply: ReturnType<typeof parseJsonText>;
+  let text: string;
+  let body: unknown;
   try {
-    reply = parseJsonText(utf8.decode(delivery.content));
+    text = utf8.decode(delivery.content);
+    body = JSON.parse(text);
   } catch {
     return { ok: false, code: 'BAD_REPLY', message: 'the worker replied with something that is not UTF-8 JSON' };
   }
   if (isErrorStatus(delivery.headers['x-status'])) {
-    const body = reply.value;
     const message = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
       ? (body as { message: string }).message
       : 'the worker reported an error';
     return { ok: false, code: 'WORKER_ERROR', message: message.slice(0, MAX_WORKER_MESSAGE_CHARS) };
   }
-  return { ok: true, reply: reply.text };
+  // Parsed only to check it is JSON: the client gets the worker's text.
+  return { ok: true, reply: text as JsonText };
 }
