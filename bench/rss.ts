@@ -2,6 +2,7 @@ import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { freePort } from '../test/support/ports.ts';
 import { startBuiltRelay, startEchoWorker, startRawGateway, untilReady } from './built-relay.ts';
 import { load } from './load.ts';
+import { option } from './args.ts';
 import { benchRequest } from './endpoints.ts';
 import { killAll, killChildrenOnExit, rssMb, statusKb } from './processes.ts';
 
@@ -10,9 +11,12 @@ import { killAll, killChildrenOnExit, rssMb, statusKb } from './processes.ts';
  * last while autocannon sends recipe requests. `relay` is the built relay with npm start's node
  * flags; `raw` the compiled raw gateway with confirms. WARMUP=<seconds> sends 16 clients first
  * (as `npm run bench` does). Node flags after the arguments go to the gateway (a later one wins).
- * Usage: tsx bench/rss.ts relay|raw [clients] [seconds] [node flags…]
+ * `--entry=<file>` runs another build of the relay (a copy of dist/main.js) instead of dist/main.js.
+ * Usage: tsx bench/rss.ts relay|raw [clients] [seconds] [--entry=file] [node flags…]
  */
-const [target = 'relay', connArg = '1', secondsArg = '20', ...nodeFlags] = process.argv.slice(2);
+const [target = 'relay', connArg = '1', secondsArg = '20', ...rest] = process.argv.slice(2);
+const entry = option('entry');
+const nodeFlags = rest.filter((arg) => !arg.startsWith('--entry='));
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 killChildrenOnExit();
@@ -22,7 +26,7 @@ let pid: number;
 if (target === 'raw') {
   pid = (await startRawGateway({ amqpUrl, queues, port, mode: 'confirm', label: 'raw+confirms', nodeArgs: nodeFlags })).pid;
 } else {
-  const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: nodeFlags });
+  const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: nodeFlags, ...(entry ? { entry } : {}) });
   await untilReady(relay, port);
   pid = relay.pid;
 }
@@ -36,7 +40,7 @@ const sampler = setInterval(() => (peak = Math.max(peak, rssMb([pid]))), 200);
 const result = await load(url, body, Number(connArg), Number(secondsArg));
 clearInterval(sampler);
 process.stdout.write(
-  `${[target, ...nodeFlags].join(' ')}${process.env.WARMUP ? ` after ${process.env.WARMUP} s at 16 clients` : ''}, ${connArg} client(s) for ${secondsArg} s: ` +
+  `${[target, ...rest].join(' ')}${process.env.WARMUP ? ` after ${process.env.WARMUP} s at 16 clients` : ''}, ${connArg} client(s) for ${secondsArg} s: ` +
     `RSS ${atReady.toFixed(0)} MB at ready, highest ${peak.toFixed(0)} MB, last ${rssMb([pid]).toFixed(0)} MB (${(statusKb(pid, 'RssAnon') / 1024).toFixed(0)} anonymous, ${(statusKb(pid, 'RssFile') / 1024).toFixed(0)} file-backed); ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms\n`,
 );
 killAll();

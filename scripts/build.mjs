@@ -23,9 +23,10 @@ const inputs = ['src', 'tsconfig.json', 'scripts/build.mjs', 'package-lock.json'
 const entryPoints = ['src/main.ts', 'src/workers/main.ts', 'src/demo.ts'];
 // Loaded from node_modules at run time instead: pino starts its transports (pino-pretty) by file
 // name in a worker thread; @statelyai/inspect is imported only when inspection is on, and
-// testcontainers only when the demo starts a broker in a container; the OpenTelemetry API is one
-// global that an SDK preloaded from node_modules registers with.
-const external = ['pino', 'pino-pretty', '@statelyai/inspect', 'testcontainers', '@testcontainers/rabbitmq', '@opentelemetry/api'];
+// testcontainers only when the demo starts a broker in a container, @opentelemetry/core only when
+// tracing is on; the OpenTelemetry API is one global that an SDK preloaded from node_modules
+// registers with.
+const external = ['pino', 'pino-pretty', '@statelyai/inspect', 'testcontainers', '@testcontainers/rabbitmq', '@opentelemetry/api', '@opentelemetry/core'];
 // Bundled CommonJS packages call require(): give the ES module one.
 const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 

@@ -10,7 +10,7 @@ import { createHttpServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { newCorrelationId } from './requests/correlation-id.ts';
 import { RelayMetrics } from './metrics.ts';
-import { RequestTracing } from './telemetry.ts';
+import { startRequestTracing } from './telemetry.ts';
 
 export interface RelayService {
   readonly config: Config;
@@ -44,7 +44,7 @@ const ANSWER_FLUSH_MS = 2_000;
 
 /** Actors, HTTP app and server, composed once for `npm start` and for the tests. */
 export async function startRelayService(config: Config, logger: Logger, options: ServiceOptions): Promise<RelayService> {
-  const tracing = config.telemetry ? new RequestTracing() : undefined;
+  const tracing = config.telemetry ? await startRequestTracing() : undefined;
   const inspection = await createInspection(config.inspect, logger.child({ component: 'inspect' }), { tracing: tracing?.observe, bodies: config.inspectBodies });
   const metrics = new RelayMetrics({ collectDefault: options.processMetrics ?? true });
   const results = new ResultStore(config.resultTtlMs, config.resultStoreMax, (route, outcome) => metrics.observeAsyncResult(route, outcome));

@@ -12,7 +12,6 @@ import {
   trace,
   type Tracer,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { InspectionEvent } from 'xstate';
 import type { TraceHeaders } from './actors/request/messages.ts';
 import type { RequestOutcome } from './actors/request/outcome.ts';
@@ -46,6 +45,20 @@ interface RequestSnapshotLike {
 }
 
 /**
+ * Request tracing as OTEL_ENABLED starts it: with W3C trace context as the propagator when none is
+ * registered, since the API's own is a no-op and the contract's traceparent must still flow.
+ * @opentelemetry/core (with the semantic conventions it requires, ≈ 250 KB of CommonJS that no
+ * bundler can trim) is loaded only then.
+ */
+export async function startRequestTracing(tracer?: Tracer): Promise<RequestTracing> {
+  if (propagation.fields().length === 0) {
+    const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  }
+  return new RequestTracing(tracer);
+}
+
+/**
  * OpenTelemetry for API requests (OTEL_ENABLED): one SERVER span per request, through whatever
  * TracerProvider and propagator are registered globally. The span is the relay's own span of the
  * trace: the worker gets it as the parent in the AMQP headers, the client gets it in the response's
@@ -57,10 +70,7 @@ export class RequestTracing {
   /** Requests whose actor may still report, by correlation id. */
   private readonly open = new Map<string, TracedRequest>();
 
-  constructor(private readonly tracer: Tracer = trace.getTracer('amqp-relay')) {
-    // Without a registered propagator the API's is a no-op: the contract's traceparent must still flow.
-    if (propagation.fields().length === 0) propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  }
+  constructor(private readonly tracer: Tracer = trace.getTracer('amqp-relay')) {}
 
   start(request: ServerRequest): TracedRequest {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);

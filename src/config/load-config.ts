@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { DEFAULTS, envSchema, type logLevel } from './env-schema.ts';
 import { readFileBacked } from './secret-files.ts';
 import { type TlsMaterial, readTlsFiles } from './tls-files.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ERROR_STATUS, RETRY_AFTER_SECONDS, type ErrorCode, type RequestErrorCode } from '../errors.ts';
 import { KIND_NAMES, REQUEST_KINDS, type RequestKind } from '../requests/kinds.ts';
 import { requiresToken } from './middleware/auth.ts';
@@ -75,7 +75,7 @@ const LOOKUP_NOT_FOUND: readonly ErrorCode[] = ['NO_ROUTE', 'TIMEOUT', 'BAD_REPL
 
 const ref = (kind: 'schemas' | 'responses' | 'parameters' | 'headers', name: string) => ({ $ref: `#/components/${kind}/${name}` });
 
-function schema(zod: z.ZodType): Json {
+function schema(zod: z.ZodMiniType): Json {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(zod, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' });
   return rest;
 }

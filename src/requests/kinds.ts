@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Config } from '../config/load-config.ts';
 import { crawlBody, imageBody, pingBody, recipeBody } from './body-schemas.ts';
 import { type ClientBody, withLeadingField } from './client-body.ts';
@@ -15,7 +15,7 @@ export interface KindSpec {
   readonly service: Service;
   readonly answer: AnswerMode;
   /** The body's schema; it validates and never transforms. */
-  readonly schema: z.ZodType<Record<string, unknown>>;
+  readonly schema: z.ZodMiniType<Record<string, unknown>>;
   /** No body at all is allowed (then it counts as `{}`). */
   readonly bodyOptional: boolean;
   /** The queue a request of this kind is published to. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type JsonText, toJsonText } from './json-text.ts';
 
 /** An asynchronous request's state, as `GET /api/requests/:id` answers it; a result is the worker's JSON text. */
@@ -45,7 +45,7 @@ export function lookedUpId(content: Buffer): string | undefined {
 
 const answerSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('pending') }),
-  z.object({ status: z.literal('done'), result: z.unknown().optional() }),
+  z.object({ status: z.literal('done'), result: z.optional(z.unknown()) }),
   z.object({ status: z.literal('failed'), error: z.object({ code: z.string(), message: z.string() }) }),
   z.object({ status: z.literal('unknown') }),
 ]);

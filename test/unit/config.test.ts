@@ -102,6 +102,13 @@ describe('configuration', () => {
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT/);
   });
 
+  it('lists the allowed values of a variable that takes one of a few', () => {
+    expect([...problemsOf({ LOG_LEVEL: 'loud', RABBITMQ_QUEUE_TYPE: 'stream' })].sort()).toEqual([
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+      'RABBITMQ_QUEUE_TYPE must be one of classic, quorum (got "stream")',
+    ]);
+  });
+
   it('never shows a broker password, in errors or in logged URLs', () => {
     const problems = problemsOf({ RABBITMQ_URL: 'amqp://user:s3cret@host:5672,ftp://user:s3cret@x' });
     expect(problems.join(' ')).not.toContain('s3cret');

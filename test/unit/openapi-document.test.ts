@@ -156,7 +156,7 @@ describe('the OpenAPI document', () => {
 
   it('takes its request bodies from the schemas that validate requests', () => {
     const schemaOf = (path: string) => inline(doc.paths[path].post.requestBody.content['application/json'].schema);
-    const generated = (schema: z.ZodType) => {
+    const generated = (schema: z.core.$ZodType) => {
       const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' });
       return rest;
     };

@@ -3,7 +3,7 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestOutcome } from '../../src/actors/request/outcome.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { RequestTracing } from '../../src/telemetry.ts';
+import { RequestTracing, startRequestTracing } from '../../src/telemetry.ts';
 import { echoReply, FakeRelay, fakeApp, listen, rawRequest } from '../support/fake-relay.ts';
 import { waitFor } from '../support/relay-harness.ts';
 import { startRequestActor } from './request-broker-double.ts';
@@ -30,7 +30,7 @@ describe('OTEL_ENABLED: one server span per API request', () => {
   const post = (path: string, headers: Record<string, string> = {}, body = recipe) => rawRequest(server.baseUrl, { method: 'POST', path, headers: { ...json, ...headers }, body });
 
   beforeAll(async () => {
-    server = await listen(fakeApp({ relay, tracing: new RequestTracing(tracer) }).app);
+    server = await listen(fakeApp({ relay, tracing: await startRequestTracing(tracer) }).app);
   });
   afterAll(() => server.close());
   afterEach(() => {
@@ -112,7 +112,7 @@ describe('OTEL_ENABLED: one server span per API request', () => {
 describe('OTEL_ENABLED with no TracerProvider registered', () => {
   it('still passes the trace on with a span id of the relay’s own', async () => {
     const relay = new FakeRelay();
-    const server = await listen(fakeApp({ relay, tracing: new RequestTracing(trace.getTracer('amqp-relay')) }).app);
+    const server = await listen(fakeApp({ relay, tracing: await startRequestTracing(trace.getTracer('amqp-relay')) }).app);
     try {
       const res = await rawRequest(server.baseUrl, { method: 'POST', path: '/api/ai/recipe', headers: { ...json, traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` }, body: recipe });
       const [, traceId, spanId] = String(res.headers.traceparent).split('-');
