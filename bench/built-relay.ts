@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { npmStartEnv, npmStartFlags } from '../test/support/start-flags.ts';
 import { compiledScript } from './compiled.ts';
@@ -25,14 +25,14 @@ export function startBuiltRelay(options: {
   port: number;
   nodeArgs?: readonly string[];
   env?: NodeJS.ProcessEnv;
-  /** Another build's entry point, to compare two builds (dist/main.js by default). */
-  entry?: string;
+  /** The build to run: a directory holding main.js (`dist` by default; a copy of it made before a change, to compare). */
+  build?: string | undefined;
 }): Child {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const { amqpUrl, queues, port } = options;
   return startChild(
     process.execPath,
-    [...npmStartFlags(), ...(options.nodeArgs ?? []), options.entry ?? join(root, 'dist/main.js')],
+    [...npmStartFlags(), ...(options.nodeArgs ?? []), join(resolve(root, options.build ?? 'dist'), 'main.js')],
     {
       ...process.env,
       ...npmStartEnv(),

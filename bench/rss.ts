@@ -11,12 +11,12 @@ import { killAll, killChildrenOnExit, rssMb, statusKb } from './processes.ts';
  * last while autocannon sends recipe requests. `relay` is the built relay with npm start's node
  * flags; `raw` the compiled raw gateway with confirms. WARMUP=<seconds> sends 16 clients first
  * (as `npm run bench` does). Node flags after the arguments go to the gateway (a later one wins).
- * `--entry=<file>` runs another build of the relay (a copy of dist/main.js) instead of dist/main.js.
- * Usage: tsx bench/rss.ts relay|raw [clients] [seconds] [--entry=file] [node flags…]
+ * `--build=<dir>` runs another build of the relay (a copy of dist/ made before a change) instead of dist/.
+ * Usage: tsx bench/rss.ts relay|raw [clients] [seconds] [--build=dir] [node flags…]
  */
 const [target = 'relay', connArg = '1', secondsArg = '20', ...rest] = process.argv.slice(2);
-const entry = option('entry');
-const nodeFlags = rest.filter((arg) => !arg.startsWith('--entry='));
+const build = option('build');
+const nodeFlags = rest.filter((arg) => !arg.startsWith('--build='));
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 killChildrenOnExit();
@@ -26,7 +26,7 @@ let pid: number;
 if (target === 'raw') {
   pid = (await startRawGateway({ amqpUrl, queues, port, mode: 'confirm', label: 'raw+confirms', nodeArgs: nodeFlags })).pid;
 } else {
-  const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: nodeFlags, ...(entry ? { entry } : {}) });
+  const relay = startBuiltRelay({ amqpUrl, queues, port, nodeArgs: nodeFlags, build });
   await untilReady(relay, port);
   pid = relay.pid;
 }

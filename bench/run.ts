@@ -114,14 +114,13 @@ async function main(): Promise<void> {
   const relayPort = await freePort();
   // The relay as npm start runs it: dist/ (rebuilt if src/ changed), one node process. Its default
   // log level is info (an access-log line per request); --log-level=info measures that.
-  // --relay-entry=<copy of dist/main.js> measures another build (e.g. the one before a change) against the same gateways.
-  const relayEntry = option('relay-entry');
+  // --build=<dir> measures another build (a copy of dist/ made before a change) against the same gateways.
   const relayChild = startBuiltRelay({
     amqpUrl,
     queues: queues.relay,
     port: relayPort,
     env: { RELAY_INSTANCE_ID: instanceId, LOG_LEVEL: option('log-level') ?? 'warn' },
-    ...(relayEntry ? { entry: relayEntry } : {}),
+    build: option('build'),
   });
   const relayUrl = `http://127.0.0.1:${relayPort}`;
   const rawTarget = async (name: 'raw+confirms' | 'raw', mode: 'confirm' | 'plain', qs: typeof queues.raw): Promise<Target> => {

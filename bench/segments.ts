@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deleteQueues } from '../test/support/scripted-worker.ts';
 import { freePort } from '../test/support/ports.ts';
@@ -53,7 +53,7 @@ for (let round = 1; round <= Number(roundsArg); round++) {
     const child =
       target === 'raw+confirms'
         ? await startRawGateway({ amqpUrl, queues, port, mode: 'confirm', label: target, nodeArgs, env })
-        : startBuiltRelay({ amqpUrl, queues, port, nodeArgs, env, entry: join(resolve(root, target), 'main.js') });
+        : startBuiltRelay({ amqpUrl, queues, port, nodeArgs, env, build: target });
     if (target !== 'raw+confirms') await untilReady(child, port);
     const url = `http://127.0.0.1:${port}${endpoint.path}`;
     await load(url, endpoint.body, 16, WARMUP_SECONDS); // optimized code, grown heap
